@@ -1,0 +1,123 @@
+"""Sample agency exports for the demo and the tests.
+
+The public-service report mimics what a provincial one-stop-shop system exports:
+title rows, a reporting-period line, Vietnamese headers, dot thousands, a closing
+"Tổng cộng" row. Volumes differ by department the way they do in practice
+(construction and justice handle many dossiers, the inspectorate few).
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from ingestion.registry import load_registry
+
+HEADERS = [
+    "STT", "Mã cơ quan", "Tên cơ quan",
+    "Tiếp nhận trực tuyến", "Trong đó: trực tuyến toàn trình",
+    "Tiếp nhận trực tiếp", "Tiếp nhận qua bưu chính",
+    "Giải quyết trước hạn", "Giải quyết đúng hạn", "Giải quyết quá hạn",
+    "Đang giải quyết trong hạn", "Đang giải quyết quá hạn",
+]
+
+# Monthly dossier volume by department (by its number in the agency code).
+_BASE_VOLUME = {1: 120, 2: 900, 3: 700, 4: 2600, 5: 1900, 6: 2300, 7: 2100,
+                8: 260, 9: 800, 10: 1500, 11: 600, 12: 90, 13: 40, 14: 1100}
+
+
+@dataclass(frozen=True)
+class AgencyMonth:
+    """One generated row; also what the tests compare the warehouse against."""
+
+    agency_code: str
+    agency_name: str
+    period: date
+    received_online: int
+    received_full_online: int
+    received_in_person: int
+    received_postal: int
+    resolved_early: int
+    resolved_on_time: int
+    resolved_late: int
+    in_progress_within_deadline: int
+    in_progress_overdue: int
+
+    @property
+    def counts(self) -> list[int]:
+        return [self.received_online, self.received_full_online, self.received_in_person,
+                self.received_postal, self.resolved_early, self.resolved_on_time,
+                self.resolved_late, self.in_progress_within_deadline, self.in_progress_overdue]
+
+
+def vn_int(n: int) -> str:
+    """1234567 -> '1.234.567' as Vietnamese reports print it."""
+    return f"{n:,}".replace(",", ".")
+
+
+def _month_end(first: date) -> date:
+    nxt = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return nxt - timedelta(days=1)
+
+
+def simulate_month(rng: random.Random, code: str, name: str, period: date) -> AgencyMonth:
+    dept_no = int(code.split(".")[2])
+    received = max(5, int(rng.gauss(_BASE_VOLUME.get(dept_no, 300), 0.15 *
+                                    _BASE_VOLUME.get(dept_no, 300))))
+    online_share = rng.uniform(0.55, 0.97)
+    online = int(received * online_share)
+    postal = int((received - online) * rng.uniform(0.0, 0.15))
+    in_person = received - online - postal
+    full_online = int(online * rng.uniform(0.3, 0.8))
+    # Of what fell due this month: most early or on time, a few late, some still open.
+    due = int(received * rng.uniform(0.85, 1.0))
+    late_share = rng.choice([0.0, 0.0, 0.005, 0.01, 0.03, 0.08])
+    late = int(due * late_share)
+    in_overdue = int(due * late_share * rng.uniform(0.0, 0.5))
+    in_within = int(due * rng.uniform(0.02, 0.10))
+    resolved_in_time = due - late - in_overdue - in_within
+    early = int(resolved_in_time * rng.uniform(0.2, 0.7))
+    return AgencyMonth(code, name, period, online, full_online, in_person, postal,
+                       early, resolved_in_time - early, late, in_within, in_overdue)
+
+
+def write_public_service_report(path: Path, rows: list[AgencyMonth], period: date) -> None:
+    totals = [sum(col) for col in zip(*(r.counts for r in rows), strict=True)] if rows else []
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\r\n")
+        w.writerow(["ỦY BAN NHÂN DÂN TỈNH QUẢNG NINH"])
+        w.writerow(["BÁO CÁO TÌNH HÌNH GIẢI QUYẾT HỒ SƠ THỦ TỤC HÀNH CHÍNH"])
+        w.writerow([f"Kỳ báo cáo: từ ngày {period:%d/%m/%Y} đến ngày {_month_end(period):%d/%m/%Y}"])
+        w.writerow([])
+        w.writerow(HEADERS)
+        for i, r in enumerate(rows, start=1):
+            w.writerow([i, r.agency_code, r.agency_name, *(vn_int(n) for n in r.counts)])
+        w.writerow(["", "", "Tổng cộng", *(vn_int(n) for n in totals)])
+
+
+def public_service_months(seed: int, months: list[date]) -> dict[date, list[AgencyMonth]]:
+    rng = random.Random(seed)
+    departments = [a for a in load_registry() if a.level == "department"]
+    return {
+        m: [simulate_month(rng, a.agency_code, a.name_vi, m) for a in departments]
+        for m in months
+    }
+
+
+def default_months() -> list[date]:
+    return [date(2025, m, 1) for m in range(3, 9)]
+
+
+def generate(out: Path, seed: int = 7, months: list[date] | None = None) -> list[Path]:
+    """Write one public-service report per month under out/public_services/."""
+    target = out / "public_services"
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for period, rows in public_service_months(seed, months or default_months()).items():
+        path = target / f"dvc_quang_ninh_{period:%Y-%m}.csv"
+        write_public_service_report(path, rows, period)
+        written.append(path)
+    return written

@@ -1,0 +1,89 @@
+"""The batch ledger (``meta.batches``): what was offered, and what became of it."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import psycopg
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass
+class BatchResult:
+    batch_id: int
+    source: str
+    source_file: str
+    status: str
+    agency_code: str | None = None
+    period: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rows_excluded: int = 0
+    error: str | None = None
+    duplicate_of: int | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def previous_load(conn: psycopg.Connection, source: str, sha256: str) -> int | None:
+    """The batch that already loaded this exact file, if any."""
+    row = conn.execute(
+        "select batch_id from meta.batches where source = %s and sha256 = %s "
+        "and status in ('loaded', 'superseded') order by batch_id desc limit 1",
+        (source, sha256),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def open_batch(conn: psycopg.Connection, source: str, source_file: str, sha256: str,
+               file_bytes: int) -> int:
+    row = conn.execute(
+        "insert into meta.batches (source, source_file, sha256, file_bytes) "
+        "values (%s, %s, %s, %s) returning batch_id",
+        (source, source_file, sha256, file_bytes),
+    ).fetchone()
+    assert row is not None
+    return row[0]
+
+
+def record_skip(conn: psycopg.Connection, batch_id: int, duplicate_of: int) -> None:
+    conn.execute(
+        "update meta.batches set status = 'skipped', duplicate_of = %s, finished_at = now(), "
+        "error = 'same file already loaded by batch ' || %s::text where batch_id = %s",
+        (duplicate_of, duplicate_of, batch_id),
+    )
+
+
+def close_batch(conn: psycopg.Connection, result: BatchResult) -> None:
+    conn.execute(
+        """update meta.batches set status = %(status)s, agency_code = %(agency_code)s,
+               period = %(period)s, rows_read = %(rows_read)s, rows_loaded = %(rows_loaded)s,
+               rows_quarantined = %(rows_quarantined)s, rows_excluded = %(rows_excluded)s,
+               error = %(error)s, finished_at = now()
+           where batch_id = %(batch_id)s""",
+        result.as_dict(),
+    )
+
+
+def supersede_partition(conn: psycopg.Connection, source: str, agency_code: str | None,
+                        period: str | None, new_batch_id: int) -> list[int]:
+    """Mark earlier loads of the same (source, agency, period) superseded; return their ids."""
+    rows = conn.execute(
+        "update meta.batches set status = 'superseded', superseded_by = %s "
+        "where source = %s and agency_code is not distinct from %s "
+        "and period is not distinct from %s and status = 'loaded' and batch_id <> %s "
+        "returning batch_id",
+        (new_batch_id, source, agency_code, period, new_batch_id),
+    ).fetchall()
+    return [r[0] for r in rows]

@@ -1,0 +1,229 @@
+"""Load one agency export: land it, validate it, split it into raw and quarantine.
+
+Steps, each leaving the ledger truthful:
+1. hash the file; the same file already loaded is recorded as ``skipped``;
+2. stream its rows as text with COPY into a landing table (PostgreSQL does the typing);
+3. run the source's Great Expectations suite on the landing table;
+4. table-level failure: the batch is ``rejected``, nothing reaches raw, the file stays;
+5. otherwise, in one transaction: earlier loads of the same (source, agency, period)
+   are removed and marked ``superseded``, failing rows go to quarantine with their
+   rules, the rest to raw, and the ledger row says how many went where.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from ingestion import ledger
+from ingestion.ledger import BatchResult
+from ingestion.registry import agency_codes, province_of
+from ingestion.source_config import SourceConfig, load_source_config
+from ingestion.sources.report_csv import ReportFormatError, iter_rows, read_layout
+from ingestion.validation import ROW_KEY, ValidationOutcome, validate_table
+from ingestion.warehouse import warehouse_url
+
+log = logging.getLogger(__name__)
+
+LANDING_SCHEMA = "landing"
+_CASTS = {"count": "bigint", "text": "text", "date": "date"}
+
+
+class BatchRejected(RuntimeError):
+    """The file failed a table-level rule; it was not loaded and is kept as received."""
+
+    def __init__(self, result: BatchResult, messages: list[str]):
+        self.result = result
+        self.messages = messages
+        super().__init__("\n".join(messages))
+
+
+def _column_types(config: SourceConfig) -> dict[str, str]:
+    types = {c.name: _CASTS[c.type] for c in config.columns}
+    types["period_month"] = "date"
+    return types
+
+
+def _land(conn: psycopg.Connection, table: sql.Identifier, columns: list[str],
+          rows) -> int:
+    """Create the landing table (all text) and COPY the rows in; return rows read."""
+    conn.execute(sql.SQL("create table {} ({} integer primary key, {})").format(
+        table, sql.Identifier(ROW_KEY),
+        sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(c)) for c in columns),
+    ))
+    n = 0
+    with conn.cursor().copy(sql.SQL("copy {} ({}, {}) from stdin").format(
+        table, sql.Identifier(ROW_KEY), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )) as copy:
+        for row_number, values in rows:
+            copy.write_row([row_number, *(v if v != "" else None for v in values)])
+            n += 1
+    return n
+
+
+def describe_row_failures(file_name: str, outcome: ValidationOutcome) -> list[str]:
+    """One greppable line per failed rule and row: file, row, column, rule, value."""
+    return [
+        f"{file_name}:{row}: column {f.column}: rule {f.rule} ({f.expectation}) "
+        f"failed: value {f.value!r}"
+        for row, failures in sorted(outcome.row_failures.items())
+        for f in failures
+    ]
+
+
+def _split_into_raw_and_quarantine(conn: psycopg.Connection, config: SourceConfig,
+                                   landing: sql.Identifier, result: BatchResult,
+                                   outcome: ValidationOutcome) -> None:
+    types = _column_types(config)
+    bad = sorted(outcome.row_failures)
+    if bad:
+        failures = [{"_row_number": r, "failures": [f.as_json() for f in outcome.row_failures[r]]}
+                    for r in bad]
+        conn.execute(sql.SQL(
+            "insert into {q} (_batch_id, _source_file, _row_number, record, failures) "
+            "select %s, %s, b.{k}, to_jsonb(b) - {kl}, f.failures "
+            "from {landing} b join jsonb_to_recordset(%s) as f({k} integer, failures jsonb) "
+            "using ({k})"
+        ).format(q=sql.Identifier("quarantine", config.raw_table), k=sql.Identifier(ROW_KEY),
+                 kl=sql.Literal(ROW_KEY), landing=landing),
+            (result.batch_id, result.source_file, Jsonb(failures)))
+    cols = list(types)
+    cur = conn.execute(sql.SQL(
+        "insert into {raw} ({cols}, _batch_id, _source_file, _row_number) "
+        "select {casts}, %s, %s, {k} from {landing} where not ({k} = any(%s))"
+    ).format(
+        raw=sql.Identifier("raw", config.raw_table),
+        cols=sql.SQL(", ").join(map(sql.Identifier, cols)),
+        casts=sql.SQL(", ").join(
+            sql.SQL("{}::{}").format(sql.Identifier(c), sql.SQL(types[c])) for c in cols),
+        k=sql.Identifier(ROW_KEY), landing=landing,
+    ), (result.batch_id, result.source_file, bad))
+    result.rows_loaded = cur.rowcount
+    result.rows_quarantined = len(bad)
+
+
+def _replace_partition(conn: psycopg.Connection, config: SourceConfig,
+                       result: BatchResult) -> None:
+    old = ledger.supersede_partition(conn, result.source, result.agency_code, result.period,
+                                     result.batch_id)
+    if old:
+        for schema in ("raw", "quarantine"):
+            conn.execute(sql.SQL("delete from {} where _batch_id = any(%s)").format(
+                sql.Identifier(schema, config.raw_table)), (old,))
+        log.info("batch %s replaces batches %s for %s %s", result.batch_id, old,
+                 result.agency_code, result.period)
+
+
+def ingest_file(source: str, path: Path | str, url: str | None = None) -> BatchResult:
+    """Load one file of ``source``; raise BatchRejected on a table-level failure."""
+    path = Path(path)
+    config = load_source_config(source)
+    url = url or warehouse_url()
+    sha = ledger.file_sha256(path)
+    with psycopg.connect(url, autocommit=True) as conn:
+        batch_id = ledger.open_batch(conn, source, str(path), sha, path.stat().st_size)
+        result = BatchResult(batch_id, source, path.name, "running")
+        duplicate = ledger.previous_load(conn, source, sha)
+        if duplicate is not None:
+            ledger.record_skip(conn, batch_id, duplicate)
+            result.status, result.duplicate_of = "skipped", duplicate
+            log.info("%s: same file already loaded by batch %s; skipped", path.name, duplicate)
+            return result
+        landing_name = f"{source}_b{batch_id}"
+        try:
+            return _load_new_file(conn, url, config, path, landing_name, result)
+        except BatchRejected:
+            raise
+        except Exception as exc:
+            result.status, result.error = "failed", f"{type(exc).__name__}: {exc}"
+            ledger.close_batch(conn, result)
+            raise
+        finally:
+            conn.execute(sql.SQL("drop table if exists {}").format(
+                sql.Identifier(LANDING_SCHEMA, landing_name)))
+
+
+def _load_new_file(conn: psycopg.Connection, url: str, config: SourceConfig, path: Path,
+                   landing_name: str, result: BatchResult) -> BatchResult:
+    landing = sql.Identifier(LANDING_SCHEMA, landing_name)
+    try:
+        layout = read_layout(path, config)
+    except ReportFormatError as exc:
+        _reject(conn, result, [str(exc)])
+    result.period = f"{layout.period:%Y-%m}" if layout.period else None
+    period_value = layout.period.isoformat() if layout.period else None
+    codes: set[str] = set()
+
+    def rows():
+        code_at = layout.columns.index("agency_code") if "agency_code" in layout.columns else None
+        for row_number, values in iter_rows(layout, config):
+            if code_at is not None and values[code_at]:
+                codes.add(values[code_at])
+            yield row_number, [*values, period_value]
+
+    with conn.transaction():
+        result.rows_read = _land(conn, landing, [*layout.columns, "period_month"], rows())
+    # The file's reporting unit: the province its agencies belong to.
+    provinces = {province_of(c) for c in codes}
+    result.agency_code = provinces.pop() if len(provinces) == 1 else None
+
+    outcome = validate_table(url, LANDING_SCHEMA, landing_name, config.source,
+                             {"registry_agency_codes": agency_codes()})
+    _record_validation(conn, result, outcome)
+    if outcome.rejected:
+        _reject(conn, result, [
+            f"{path.name}: rule {f.rule} ({f.expectation}) failed"
+            + (f" on column {f.column}" if f.column else "")
+            + f": observed {f.value!r}" + (f" [{f.description}]" if f.description else "")
+            for f in outcome.table_failures
+        ])
+
+    with conn.transaction():
+        # Two loads of one partition at once would both delete and insert: serialise them.
+        conn.execute("select pg_advisory_xact_lock(hashtext(%s))",
+                     (f"{result.source}|{result.agency_code}|{result.period}",))
+        _replace_partition(conn, config, result)
+        _split_into_raw_and_quarantine(conn, config, landing, result, outcome)
+        result.status = "loaded"
+        if outcome.row_failures:
+            rules = Counter(f.rule for fs in outcome.row_failures.values() for f in fs)
+            result.error = f"{result.rows_quarantined} rows quarantined: " + ", ".join(
+                f"{rule} x{n}" for rule, n in rules.most_common())
+        ledger.close_batch(conn, result)
+    for line in describe_row_failures(path.name, outcome):
+        log.warning(line)
+    return result
+
+
+def _record_validation(conn: psycopg.Connection, result: BatchResult,
+                       outcome: ValidationOutcome) -> None:
+    failed = sum(1 for r in outcome.results if not r["success"])
+    with conn.transaction():
+        row = conn.execute(
+            "insert into dq.validation_runs (batch_id, suite, success, expectations_evaluated, "
+            "expectations_failed) values (%s, %s, %s, %s, %s) returning run_id",
+            (result.batch_id, outcome.suite, failed == 0, len(outcome.results), failed),
+        ).fetchone()
+        assert row is not None
+        with conn.cursor() as cur:
+            cur.executemany(
+                "insert into dq.expectation_results (run_id, batch_id, suite, expectation_type, "
+                "rule, level, column_name, success, element_count, unexpected_count, "
+                "observed_value, kwargs) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                [(row[0], result.batch_id, outcome.suite, r["expectation_type"], r["rule"],
+                  r["level"], r["column_name"], r["success"], r["element_count"],
+                  r["unexpected_count"], Jsonb(r["observed_value"]), Jsonb(r["kwargs"]))
+                 for r in outcome.results],
+            )
+
+
+def _reject(conn: psycopg.Connection, result: BatchResult, messages: list[str]) -> None:
+    result.status, result.error = "rejected", "; ".join(messages)
+    result.rows_loaded = result.rows_quarantined = 0
+    ledger.close_batch(conn, result)
+    raise BatchRejected(result, messages)

@@ -1,0 +1,1 @@
+"""Readers that turn one agency export into canonical text rows."""

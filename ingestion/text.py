@@ -1,0 +1,31 @@
+"""Text helpers for Vietnamese exports: folding headers and reading numbers."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+# 1.234.567 (dot thousands) or a plain run of digits, optionally negative.
+_VN_INT = re.compile(r"^-?(\d{1,3}(\.\d{3})+|\d+)$")
+
+
+def strip_diacritics(text: str) -> str:
+    """'Sở Tư pháp' -> 'So Tu phap'. đ/Đ are letters, not accented d: map them by hand."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+
+
+def fold(text: str) -> str:
+    """A comparison key for headers and labels: ascii, lower case, single spaces."""
+    return _NON_WORD.sub(" ", strip_diacritics(text).lower()).strip()
+
+
+def normalise_count(value: str) -> str:
+    """'1.234' -> '1234'. Anything not a Vietnamese-formatted integer is returned
+    stripped but otherwise untouched, so validation can report it as received."""
+    v = value.strip().replace("\u00a0", "").replace(" ", "")
+    if _VN_INT.match(v):
+        return v.replace(".", "")
+    return value.strip()

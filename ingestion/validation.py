@@ -1,0 +1,157 @@
+"""Validate a landed batch with its Great Expectations suite, where the data is.
+
+The suite (``expectations/<source>.json``) runs through a GX SQL datasource on the
+batch table in PostgreSQL, so nothing is pulled into pandas. Each expectation's
+``meta.level`` says what a failure means: ``table`` rejects the whole batch,
+``row`` quarantines the rows it names.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from ingestion.paths import EXPECTATIONS_DIR
+
+log = logging.getLogger(__name__)
+
+ROW_KEY = "_row_number"
+
+
+@dataclass(frozen=True)
+class RuleFailure:
+    rule: str
+    expectation: str
+    column: str | None
+    value: Any = None
+    description: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"rule": self.rule, "expectation": self.expectation, "column": self.column,
+                "value": self.value}
+
+
+@dataclass
+class ValidationOutcome:
+    suite: str
+    table_failures: list[RuleFailure] = field(default_factory=list)
+    row_failures: dict[int, list[RuleFailure]] = field(default_factory=lambda: defaultdict(list))
+    results: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> bool:
+        return bool(self.table_failures)
+
+
+@cache
+def load_suite_document(name: str) -> dict[str, Any]:
+    path = EXPECTATIONS_DIR / f"{name}.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _quiet_context():
+    import great_expectations as gx
+
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    ctx = gx.get_context(mode="ephemeral")
+    ctx.variables.progress_bars = {"globally": False, "metric_calculations": False}
+    return ctx
+
+
+def _column_of(kwargs: dict[str, Any]) -> str | None:
+    if "column" in kwargs:
+        return kwargs["column"]
+    if "column_list" in kwargs:
+        return ",".join(kwargs["column_list"])
+    return None
+
+
+def _rows_with_keys(conn: psycopg.Connection, table: sql.Composable,
+                    keys: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """Row numbers of the rows holding these column values (for multicolumn
+    expectations, whose results name values, not rows)."""
+    found: dict[int, dict[str, Any]] = {}
+    for key in {json.dumps(k, sort_keys=True, default=str): k for k in keys}.values():
+        cond = sql.SQL(" and ").join(
+            sql.SQL("{} is not distinct from {}").format(sql.Identifier(c), sql.Literal(v))
+            for c, v in key.items()
+        )
+        q = sql.SQL("select {} from {} where {}").format(sql.Identifier(ROW_KEY), table, cond)
+        for (row_number,) in conn.execute(q):
+            found[row_number] = key
+    return found
+
+
+def validate_table(url: str, schema: str, table: str, suite_name: str,
+                   parameters: dict[str, Any]) -> ValidationOutcome:
+    """Run the suite on ``schema.table`` and sort failures into table- and row-level."""
+    import great_expectations as gx
+
+    doc = load_suite_document(suite_name)
+    ctx = _quiet_context()
+    source = ctx.data_sources.add_postgres(name="warehouse", connection_string=url)
+    asset = source.add_table_asset(name=table, table_name=table, schema_name=schema)
+    batch = asset.add_batch_definition_whole_table("batch")
+    suite = ctx.suites.add(gx.ExpectationSuite(name=doc["name"], expectations=doc["expectations"]))
+    definition = ctx.validation_definitions.add(
+        gx.ValidationDefinition(name=f"{suite_name}:{table}", data=batch, suite=suite)
+    )
+    result = definition.run(
+        expectation_parameters=parameters,
+        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_KEY]},
+    )
+
+    outcome = ValidationOutcome(suite=suite_name)
+    qualified = sql.Identifier(schema, table)
+    with psycopg.connect(url) as conn:
+        for res in result.results:
+            d = res.to_json_dict()
+            cfg, res_body = d["expectation_config"], d.get("result") or {}
+            meta, kwargs = cfg.get("meta") or {}, cfg["kwargs"]
+            column = _column_of(kwargs)
+            rule, level = meta.get("rule", cfg["type"]), meta.get("level", "row")
+            outcome.results.append({
+                "expectation_type": cfg["type"], "rule": rule, "level": level,
+                "column_name": column, "success": bool(d["success"]),
+                "element_count": res_body.get("element_count"),
+                "unexpected_count": res_body.get("unexpected_count"),
+                "observed_value": res_body.get("observed_value"),
+                "kwargs": kwargs,
+            })
+            if d["success"]:
+                continue
+            if d.get("exception_info", {}).get("raised_exception"):
+                msg = d["exception_info"].get("exception_message")
+                outcome.table_failures.append(
+                    RuleFailure(rule, cfg["type"], column, msg, "expectation could not run"))
+                continue
+            if level == "table":
+                observed = res_body.get("observed_value", res_body.get("unexpected_count"))
+                outcome.table_failures.append(
+                    RuleFailure(rule, cfg["type"], column, observed, meta.get("description", "")))
+                continue
+            failure = RuleFailure(rule, cfg["type"], column, None, meta.get("description", ""))
+            if "unexpected_index_list" in res_body:
+                for item in res_body["unexpected_index_list"]:
+                    value = item.get(kwargs.get("column")) if "column" in kwargs else None
+                    outcome.row_failures[item[ROW_KEY]].append(
+                        RuleFailure(failure.rule, failure.expectation, column, value,
+                                    failure.description))
+            else:
+                keys = [k for k in res_body.get("unexpected_list", []) if isinstance(k, dict)]
+                if not keys:
+                    # A row-level rule that names no rows cannot quarantine: reject instead.
+                    outcome.table_failures.append(failure)
+                    continue
+                for row_number, key in _rows_with_keys(conn, qualified, keys).items():
+                    outcome.row_failures[row_number].append(
+                        RuleFailure(failure.rule, failure.expectation, column, key,
+                                    failure.description))
+    return outcome

@@ -1,0 +1,203 @@
+"""The warehouse connection, and an embedded PostgreSQL server for this checkout.
+
+When ``DTI_WAREHOUSE_URL`` is set, that server is the warehouse and nothing is
+started. Otherwise ``EmbeddedWarehouse`` runs a private PostgreSQL cluster under
+``.dti/pg`` on a free port of 127.0.0.1, so a newcomer needs no server of their own
+and two checkouts never share one.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+from ingestion.paths import state_dir
+
+DATABASE = "dti"
+SUPERUSER = "postgres"
+
+
+class WarehouseError(RuntimeError):
+    """The embedded server could not be found, started or reached."""
+
+
+def postgres_bindir() -> Path:
+    """Directory of the PostgreSQL server binaries (initdb, pg_ctl)."""
+    override = os.environ.get("DTI_PG_BINDIR")
+    candidates = [override] if override else []
+    # Debian keeps server binaries off PATH, one folder per major version: newest wins.
+    candidates += sorted(
+        glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name)
+    )[::-1]
+    if shutil.which("pg_config"):
+        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True)
+        candidates.append(out.stdout.strip())
+    if shutil.which("initdb"):
+        candidates.append(str(Path(shutil.which("initdb")).parent))
+    for c in candidates:
+        if c and (Path(c) / "initdb").exists() and (Path(c) / "pg_ctl").exists():
+            return Path(c)
+    raise WarehouseError(
+        "PostgreSQL server binaries (initdb, pg_ctl) not found. Install them "
+        "(Debian/Ubuntu: apt-get install postgresql) or set DTI_WAREHOUSE_URL "
+        "to a server you already have."
+    )
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class EmbeddedWarehouse:
+    """A private PostgreSQL cluster in ``root`` (default ``.dti/pg``)."""
+
+    root: Path
+
+    @classmethod
+    def default(cls) -> EmbeddedWarehouse:
+        return cls(state_dir() / "pg")
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def log_file(self) -> Path:
+        return self.root / "server.log"
+
+    @property
+    def port_file(self) -> Path:
+        return self.root / "port"
+
+    # initdb and postgres refuse to run as root: run them as the postgres user then.
+    def _as_server_user(self, argv: list[str]) -> list[str]:
+        if os.geteuid() == 0:
+            return ["runuser", "-u", "postgres", "--", *argv]
+        return argv
+
+    def _chown_for_server(self, path: Path) -> None:
+        if os.geteuid() == 0:
+            shutil.chown(path, user="postgres", group="postgres")
+
+    def _run(self, argv: list[str], check: bool = True) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(self._as_server_user(argv), capture_output=True, text=True)
+        if check and proc.returncode != 0:
+            raise WarehouseError(
+                f"{' '.join(argv[:2])} failed ({proc.returncode}): {proc.stderr.strip()}"
+                f" (server log: {self.log_file})"
+            )
+        return proc
+
+    def is_running(self) -> bool:
+        if not (self.data_dir / "PG_VERSION").exists():
+            return False
+        proc = self._run([str(postgres_bindir() / "pg_ctl"), "status", "-D", str(self.data_dir)],
+                         check=False)
+        return proc.returncode == 0
+
+    @property
+    def port(self) -> int:
+        if not self.port_file.exists():
+            raise WarehouseError(f"embedded warehouse in {self.root} has never been started")
+        return int(self.port_file.read_text().strip())
+
+    def url(self, database: str = DATABASE) -> str:
+        return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
+
+    def init(self) -> None:
+        if (self.data_dir / "PG_VERSION").exists():
+            return
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.chmod(0o755)
+        self.data_dir.mkdir(exist_ok=True)
+        self._chown_for_server(self.root)
+        self._chown_for_server(self.data_dir)
+        self._run([
+            str(postgres_bindir() / "initdb"), "-D", str(self.data_dir), "-U", SUPERUSER,
+            "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-instructions",
+        ])
+
+    def start(self) -> str:
+        """Start the server if it is not running; return the warehouse URL."""
+        self.init()
+        if not self.is_running():
+            port = _free_port()
+            self.port_file.write_text(f"{port}\n")
+            # TCP on loopback only; no Unix socket, whose path could exceed the
+            # 107-byte limit in deep checkouts.
+            opts = (f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' "
+                    "-c max_connections=100 -c shared_buffers=256MB")
+            self.log_file.touch()
+            self._chown_for_server(self.log_file)
+            self._run([
+                str(postgres_bindir() / "pg_ctl"), "start", "-w", "-t", "60",
+                "-D", str(self.data_dir), "-l", str(self.log_file), "-o", opts,
+            ])
+        self._wait_ready()
+        ensure_database(self.url("postgres"), DATABASE)
+        return self.url()
+
+    def _wait_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with psycopg.connect(self.url("postgres"), connect_timeout=2):
+                    return
+            except psycopg.OperationalError as exc:
+                if time.monotonic() > deadline:
+                    raise WarehouseError(f"embedded warehouse did not accept connections: {exc}")
+                time.sleep(0.2)
+
+    def stop(self) -> bool:
+        if not self.is_running():
+            return False
+        self._run([str(postgres_bindir() / "pg_ctl"), "stop", "-w", "-m", "fast",
+                   "-D", str(self.data_dir)])
+        return True
+
+    def destroy(self) -> None:
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def ensure_database(admin_url: str, name: str) -> None:
+    from psycopg import sql
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+
+
+def configured_url() -> str | None:
+    return os.environ.get("DTI_WAREHOUSE_URL") or None
+
+
+def warehouse_url(start: bool = False) -> str:
+    """The warehouse URL: DTI_WAREHOUSE_URL, else the embedded server (started if asked)."""
+    url = configured_url()
+    if url:
+        return url
+    wh = EmbeddedWarehouse.default()
+    if start:
+        return wh.start()
+    if not wh.is_running():
+        raise WarehouseError(
+            "no warehouse: run `dti warehouse start` or set DTI_WAREHOUSE_URL"
+        )
+    return wh.url()
+
+
+def connect(url: str | None = None, **kwargs) -> psycopg.Connection:
+    return psycopg.connect(url or warehouse_url(), **kwargs)
