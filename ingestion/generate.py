@@ -74,7 +74,7 @@ def simulate_month(rng: random.Random, code: str, name: str, period: date) -> Ag
     full_online = int(online * rng.uniform(0.3, 0.8))
     # Of what fell due this month: most early or on time, a few late, some still open.
     due = int(received * rng.uniform(0.85, 1.0))
-    late_share = rng.choice([0.0, 0.0, 0.005, 0.01, 0.03, 0.08])
+    late_share = rng.choice([0.0, 0.003, 0.005, 0.01, 0.02, 0.04, 0.08])
     late = int(due * late_share)
     in_overdue = int(due * late_share * rng.uniform(0.0, 0.5))
     in_within = int(due * rng.uniform(0.02, 0.10))

@@ -1,0 +1,65 @@
+"""
+### Transform and score
+
+Runs when new raw data lands (the `raw.public_services` Asset): the dbt project in
+`dbt_project/` through astronomer-cosmos, one task per model that builds it and runs
+its tests, rendered from the prebuilt `dbt_project/target/manifest.json` (`dti manifest`).
+Then publishes the `marts` Asset for the BI side.
+
+The warehouse connection comes from the `DTI_PG_*` environment variables that
+`dbt_project/profiles.yml` reads.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import dag, task
+from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+from cosmos.constants import LoadMode, TestBehavior
+
+from ingestion.assets import MARTS, RAW_PUBLIC_SERVICES
+from ingestion.dbt import dbt_executable, manifest_path
+from ingestion.paths import DBT_PROJECT_DIR
+
+
+@dag(
+    dag_id="transform_and_score",
+    start_date=datetime(2025, 1, 1),
+    schedule=[RAW_PUBLIC_SERVICES],
+    catchup=False,
+    max_active_runs=1,
+    default_args={"retries": 1, "retry_delay": timedelta(minutes=2)},
+    tags=["dti", "dbt", "score"],
+    doc_md=__doc__,
+)
+def transform_and_score():
+    dbt = DbtTaskGroup(
+        group_id="dbt",
+        project_config=ProjectConfig(
+            dbt_project_path=DBT_PROJECT_DIR, manifest_path=manifest_path()
+        ),
+        profile_config=ProfileConfig(
+            profile_name="dti",
+            target_name="warehouse",
+            profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml",
+        ),
+        execution_config=ExecutionConfig(dbt_executable_path=dbt_executable()),
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST,
+            # `dbt build` per model: the model and its tests in one task.
+            test_behavior=TestBehavior.BUILD,
+            # A relationships test needs both models built: give it its own task.
+            should_detach_multiple_parents_tests=True,
+        ),
+        operator_args={"install_deps": False},
+    )
+
+    @task(outlets=[MARTS])
+    def publish_marts() -> str:
+        return "marts refreshed"
+
+    dbt >> publish_marts()
+
+
+transform_and_score()

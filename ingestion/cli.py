@@ -1,0 +1,206 @@
+"""``dti``: the command line of the DTI warehouse."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import date
+from pathlib import Path
+
+from ingestion.paths import state_dir
+
+
+def _cmd_warehouse(args: argparse.Namespace) -> int:
+    from ingestion.warehouse import EmbeddedWarehouse, configured_url
+
+    external = configured_url()
+    if external:
+        if args.action == "url":
+            print(external)
+        else:
+            print(f"DTI_WAREHOUSE_URL is set ({external}): that server is the warehouse; "
+                  f"nothing to {args.action}.")
+        return 0
+    wh = EmbeddedWarehouse.default()
+    if args.action == "start":
+        print(wh.start())
+    elif args.action == "stop":
+        print("stopped" if wh.stop() else "not running")
+    elif args.action == "status":
+        running = wh.is_running()
+        print(f"running at {wh.url()} (data in {wh.data_dir})" if running else "not running")
+        return 0 if running else 3
+    elif args.action == "url":
+        print(wh.url())
+    return 0
+
+
+def _cmd_migrate(args: argparse.Namespace) -> int:
+    from ingestion.migrate import migrate
+    from ingestion.warehouse import warehouse_url
+
+    applied = migrate(warehouse_url(start=True))
+    for m in applied:
+        print(f"applied {m.version:04d}_{m.name}")
+    if not applied:
+        print("warehouse is up to date")
+    return 0
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from ingestion.generate import generate
+
+    for path in generate(Path(args.out), seed=args.seed):
+        print(path)
+    return 0
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from ingestion.load import BatchRejected, ingest_file
+
+    status = 0
+    for path in args.paths:
+        try:
+            r = ingest_file(args.source, path)
+        except BatchRejected as exc:
+            for line in exc.messages:
+                print(f"REJECTED {line}", file=sys.stderr)
+            status = 1
+            continue
+        print(f"{r.source_file}: batch {r.batch_id} {r.status}; read {r.rows_read}, "
+              f"loaded {r.rows_loaded}, quarantined {r.rows_quarantined}"
+              + (f" (same file as batch {r.duplicate_of})" if r.duplicate_of else ""))
+    return status
+
+
+def _cmd_transform(args: argparse.Namespace) -> int:
+    from ingestion.dbt import run_dbt
+    from ingestion.warehouse import warehouse_url
+
+    return run_dbt(["build", *args.dbt_args], warehouse_url(), check=False)
+
+
+def _cmd_manifest(args: argparse.Namespace) -> int:
+    from ingestion.dbt import build_manifest
+
+    print(build_manifest())
+    return 0
+
+
+def _print_scores(url: str, period: date | None) -> int:
+    import psycopg
+
+    from ingestion.score import format_progress_table, latest_period, progress_scores
+
+    with psycopg.connect(url) as conn:
+        period = period or latest_period(conn)
+        if period is None:
+            print("no scores yet: ingest some exports and run `dti transform`", file=sys.stderr)
+            return 1
+        print(format_progress_table(period, progress_scores(conn, period)))
+    return 0
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    from ingestion.warehouse import warehouse_url
+
+    period = date.fromisoformat(args.period + "-01") if args.period else None
+    return _print_scores(warehouse_url(), period)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    """The main job on the embedded default, through the real DAGs."""
+    from ingestion.airflow_runtime import configure, run_dag
+    from ingestion.dbt import build_manifest
+    from ingestion.generate import generate
+    from ingestion.migrate import migrate
+    from ingestion.warehouse import configured_url, warehouse_url
+
+    external = configured_url() is not None
+    url = warehouse_url(start=True)
+    print(f"warehouse: {url}")
+    migrate(url)
+    inbox = state_dir() / "demo" / "inbox"
+    files = generate(inbox, seed=args.seed)
+    print(f"sample exports: {len(files)} public-service reports in {inbox / 'public_services'}")
+    build_manifest()
+    configure(url)
+    print("running DAG ingest_public_services ...")
+    run_dag("ingest_public_services", {"inbox": str(inbox)})
+    print("running DAG transform_and_score ...")
+    run_dag("transform_and_score")
+    print()
+    _print_ledger(url)
+    print()
+    status = _print_scores(url, None)
+    print()
+    if external:
+        print(f"The warehouse is {url} (DTI_WAREHOUSE_URL).")
+    else:
+        print(f"The embedded warehouse keeps running at {url} (data in {state_dir() / 'pg'}).")
+        print("Query it with: psql \"$(.venv/bin/dti warehouse url)\"; "
+              "stop it with: .venv/bin/dti warehouse stop")
+    return status
+
+
+def _print_ledger(url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "select status, count(*), sum(rows_read), sum(rows_loaded), sum(rows_quarantined) "
+            "from meta.batches where source = 'public_services' group by status order by status"
+        ).fetchall()
+    print("batch ledger (public_services): " + "; ".join(
+        f"{s}: {n} files, {read} rows read, {loaded} loaded, {q} quarantined"
+        for s, n, read, loaded, q in rows))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="dti", description=__doc__)
+    p.add_argument("-v", "--verbose", action="store_true")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    w = sub.add_parser("warehouse", help="the embedded PostgreSQL of this checkout")
+    w.add_argument("action", choices=["start", "stop", "status", "url"])
+    w.set_defaults(func=_cmd_warehouse)
+
+    sub.add_parser("migrate", help="apply warehouse/ migrations").set_defaults(func=_cmd_migrate)
+
+    g = sub.add_parser("generate", help="write sample agency exports")
+    g.add_argument("--out", required=True)
+    g.add_argument("--seed", type=int, default=7)
+    g.set_defaults(func=_cmd_generate)
+
+    i = sub.add_parser("ingest", help="load agency export files")
+    i.add_argument("source", choices=["public_services"])
+    i.add_argument("paths", nargs="+")
+    i.set_defaults(func=_cmd_ingest)
+
+    t = sub.add_parser("transform", help="dbt build (extra arguments go to dbt)")
+    t.add_argument("dbt_args", nargs=argparse.REMAINDER)
+    t.set_defaults(func=_cmd_transform)
+
+    sub.add_parser("manifest", help="build dbt_project/target/manifest.json for Cosmos"
+                   ).set_defaults(func=_cmd_manifest)
+
+    s = sub.add_parser("score", help="print the score table")
+    s.add_argument("--period", help="YYYY-MM; default the latest scored month")
+    s.set_defaults(func=_cmd_score)
+
+    d = sub.add_parser("demo", help="the whole pipeline on sample data, through the DAGs")
+    d.add_argument("--seed", type=int, default=7)
+    d.set_defaults(func=_cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
