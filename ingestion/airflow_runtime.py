@@ -17,7 +17,8 @@ from ingestion.dbt import dbt_env
 from ingestion.paths import DAGS_DIR, state_dir
 
 
-def airflow_env(warehouse_url: str, home: Path | None = None) -> dict[str, str]:
+def airflow_env(home: Path | None = None) -> dict[str, str]:
+    """Airflow settings for in-process runs: a local home and SQLite metadata DB."""
     home = home or state_dir() / "airflow"
     return {
         "AIRFLOW_HOME": str(home),
@@ -26,26 +27,36 @@ def airflow_env(warehouse_url: str, home: Path | None = None) -> dict[str, str]:
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
         "AIRFLOW__API__HOST": "127.0.0.1",
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
-        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
         # Task logs go to stdout in dag.test(); the demo shows warnings and up only.
         "AIRFLOW__LOGGING__LOGGING_LEVEL": os.environ.get("DTI_AIRFLOW_LOG_LEVEL", "WARNING"),
-        "DTI_WAREHOUSE_URL": warehouse_url,
-        **dbt_env(warehouse_url),
     }
 
 
-def configure(warehouse_url: str, home: Path | None = None) -> dict[str, str]:
-    """Point Airflow at a local home and metadata DB; migrate that DB once."""
-    env = airflow_env(warehouse_url, home)
-    os.environ.update(env)
-    Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
-    marker = Path(env["AIRFLOW_HOME"]) / ".migrated"
+def warehouse_env(warehouse_url: str) -> dict[str, str]:
+    """What tasks read at run time to reach the warehouse (loader and dbt profile)."""
+    return {"DTI_WAREHOUSE_URL": warehouse_url, **dbt_env(warehouse_url)}
+
+
+def migrate_metadata_db(env: dict[str, str]) -> None:
+    """`airflow db migrate` once per Airflow home (a marker file remembers it)."""
+    home = Path(env["AIRFLOW_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    marker = home / ".migrated"
     if not marker.exists():
         airflow = Path(sys.executable).with_name("airflow")
         subprocess.run([str(airflow), "db", "migrate"], env={**os.environ, **env}, check=True,
                        stdout=subprocess.DEVNULL)
         marker.touch()
-    return env
+
+
+def configure(warehouse_url: str, home: Path | None = None) -> None:
+    """Set up this process to run the DAGs against ``warehouse_url``.
+
+    Must run before ``airflow`` is first imported in this process."""
+    env = airflow_env(home)
+    os.environ.update(env)
+    os.environ.update(warehouse_env(warehouse_url))
+    migrate_metadata_db(env)
 
 
 def load_dag(dag_id: str):

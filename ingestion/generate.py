@@ -90,7 +90,8 @@ def write_public_service_report(path: Path, rows: list[AgencyMonth], period: dat
         w = csv.writer(fh, lineterminator="\r\n")
         w.writerow(["ỦY BAN NHÂN DÂN TỈNH QUẢNG NINH"])
         w.writerow(["BÁO CÁO TÌNH HÌNH GIẢI QUYẾT HỒ SƠ THỦ TỤC HÀNH CHÍNH"])
-        w.writerow([f"Kỳ báo cáo: từ ngày {period:%d/%m/%Y} đến ngày {_month_end(period):%d/%m/%Y}"])
+        end = _month_end(period)
+        w.writerow([f"Kỳ báo cáo: từ ngày {period:%d/%m/%Y} đến ngày {end:%d/%m/%Y}"])
         w.writerow([])
         w.writerow(HEADERS)
         for i, r in enumerate(rows, start=1):

@@ -29,3 +29,30 @@ def normalise_count(value: str) -> str:
     if _VN_INT.match(v):
         return v.replace(".", "")
     return value.strip()
+
+
+# Windows-1258 has the Vietnamese base letters (â ê ô ă ơ ư đ) precomposed but the
+# tone marks only as combining characters.
+_CP1258_BASE_MARKS = {"\u0302", "\u0306", "\u031b"}
+
+
+def to_cp1258_form(text: str) -> str:
+    """Text in the decomposed form Windows-1258 can encode ('ự' -> 'ư' + dot below)."""
+    out: list[str] = []
+    tones: list[str] = []  # combining marks waiting behind the current base letter
+    for ch in unicodedata.normalize("NFD", text):
+        if ch in _CP1258_BASE_MARKS and out:
+            out[-1] = unicodedata.normalize("NFC", out[-1] + ch)
+        elif unicodedata.combining(ch):
+            tones.append(ch)
+        else:
+            out[-1:] = [out[-1] + "".join(tones)] if out else []
+            tones = []
+            out.append(ch)
+    if out:
+        out[-1] += "".join(tones)
+    return "".join(out)
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)

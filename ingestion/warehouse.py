@@ -9,6 +9,7 @@ and two checkouts never share one.
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 import shutil
 import socket
@@ -52,6 +53,15 @@ def postgres_bindir() -> Path:
     )
 
 
+def _world_traversable(path: Path) -> bool:
+    """True when every existing folder from / down to ``path`` lets others pass."""
+    path = path.resolve()
+    for folder in [*reversed(path.parents), path]:
+        if folder.exists() and not folder.stat().st_mode & 0o001:
+            return False
+    return True
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -69,12 +79,22 @@ class EmbeddedWarehouse:
         return cls(state_dir() / "pg")
 
     @property
+    def server_home(self) -> Path:
+        """Where the cluster's files live: ``root``, unless the postgres user (whom a
+        root caller must run the server as) cannot reach it, as under a 0700 home
+        or temp folder; then a folder in /var/tmp named after ``root``."""
+        if os.geteuid() != 0 or _world_traversable(self.root.parent):
+            return self.root
+        tag = hashlib.sha1(str(self.root.resolve()).encode()).hexdigest()[:12]
+        return Path("/var/tmp") / f"dti-pg-{tag}"
+
+    @property
     def data_dir(self) -> Path:
-        return self.root / "data"
+        return self.server_home / "data"
 
     @property
     def log_file(self) -> Path:
-        return self.root / "server.log"
+        return self.server_home / "server.log"
 
     @property
     def port_file(self) -> Path:
@@ -119,9 +139,11 @@ class EmbeddedWarehouse:
         if (self.data_dir / "PG_VERSION").exists():
             return
         self.root.mkdir(parents=True, exist_ok=True)
-        self.root.chmod(0o755)
+        home = self.server_home
+        home.mkdir(parents=True, exist_ok=True)
+        home.chmod(0o755)
         self.data_dir.mkdir(exist_ok=True)
-        self._chown_for_server(self.root)
+        self._chown_for_server(home)
         self._chown_for_server(self.data_dir)
         self._run([
             str(postgres_bindir() / "initdb"), "-D", str(self.data_dir), "-U", SUPERUSER,
@@ -156,7 +178,8 @@ class EmbeddedWarehouse:
                     return
             except psycopg.OperationalError as exc:
                 if time.monotonic() > deadline:
-                    raise WarehouseError(f"embedded warehouse did not accept connections: {exc}")
+                    raise WarehouseError(
+                        f"embedded warehouse did not accept connections: {exc}") from exc
                 time.sleep(0.2)
 
     def stop(self) -> bool:
@@ -168,6 +191,7 @@ class EmbeddedWarehouse:
 
     def destroy(self) -> None:
         self.stop()
+        shutil.rmtree(self.server_home, ignore_errors=True)
         shutil.rmtree(self.root, ignore_errors=True)
 
 

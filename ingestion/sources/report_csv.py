@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from ingestion.source_config import SourceConfig
-from ingestion.text import fold, normalise_count
+from ingestion.text import fold, nfc, normalise_count
 
 
 class ReportFormatError(ValueError):
@@ -105,7 +105,8 @@ def iter_rows(layout: ReportLayout, config: SourceConfig) -> Iterator[tuple[int,
             if any(fold(c) in config.total_row_markers for c in cells):
                 continue
             cells = cells + [""] * (max(layout.keep, default=0) + 1 - len(cells))
-            values = [cells[pos].strip() for pos in layout.keep]
+            # Windows-1258 files carry decomposed tone marks: compose them for storage.
+            values = [nfc(cells[pos].strip()) for pos in layout.keep]
             yield line_no, [
                 normalise_count(v) if i in counts else v for i, v in enumerate(values)
             ]

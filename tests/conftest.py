@@ -1,0 +1,84 @@
+"""Shared fixtures: an ephemeral PostgreSQL for the session, a fresh migrated
+database per test, and Airflow configured for in-process DAG runs.
+
+Set DTI_TEST_WAREHOUSE_URL to an admin URL of a server you already run to use it
+instead of the ephemeral one (each test still gets its own database).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import tempfile
+from pathlib import Path
+
+# Airflow reads its settings when first imported: fix them before any test does.
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="dti-tests-"))
+from ingestion.airflow_runtime import airflow_env  # noqa: E402
+
+os.environ.update(airflow_env(_SESSION_DIR / "airflow"))
+os.environ["DTI_STATE_DIR"] = str(_SESSION_DIR / "state")
+os.environ.pop("DTI_WAREHOUSE_URL", None)
+
+import psycopg  # noqa: E402
+import pytest  # noqa: E402
+from psycopg import sql  # noqa: E402
+
+from ingestion.migrate import migrate  # noqa: E402
+from ingestion.warehouse import EmbeddedWarehouse  # noqa: E402
+
+_counter = itertools.count()
+
+
+def _with_database(url: str, name: str) -> str:
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url():
+    """Admin URL of the test server (its `postgres` database)."""
+    external = os.environ.get("DTI_TEST_WAREHOUSE_URL")
+    if external:
+        yield _with_database(external, "postgres")
+        return
+    wh = EmbeddedWarehouse(_SESSION_DIR / "pg")
+    wh.start()
+    yield wh.url("postgres")
+    wh.destroy()
+
+
+@pytest.fixture(scope="session")
+def template_db(pg_admin_url):
+    """A migrated database that each test's database is copied from."""
+    name = f"dti_template_{os.getpid()}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("drop database if exists {}").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    migrate(_with_database(pg_admin_url, name))
+    yield name
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(
+            sql.Identifier(name)))
+
+
+@pytest.fixture
+def warehouse_url(pg_admin_url, template_db, monkeypatch):
+    """A fresh, migrated warehouse database for one test; DTI_WAREHOUSE_URL points at it."""
+    name = f"dti_test_{os.getpid()}_{next(_counter)}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("create database {} template {}").format(
+            sql.Identifier(name), sql.Identifier(template_db)))
+    url = _with_database(pg_admin_url, name)
+    monkeypatch.setenv("DTI_WAREHOUSE_URL", url)
+    yield url
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(
+            sql.Identifier(name)))
+
+
+@pytest.fixture
+def sample_exports(tmp_path):
+    """Six monthly public-service reports as the generator writes them (seed 7)."""
+    from ingestion.generate import generate
+
+    return generate(tmp_path / "inbox", seed=7)

@@ -1,0 +1,198 @@
+"""Loading public-service reports: ledger, idempotence, quarantine, rejection."""
+
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from ingestion.cli import main as dti
+from ingestion.generate import default_months, public_service_months
+from ingestion.ledger import file_sha256
+from ingestion.load import BatchRejected, describe_row_failures, ingest_file
+
+SOURCE = "public_services"
+
+
+def edit_lines(path: Path, edit) -> Path:
+    """Rewrite a generated report line by line (1-based numbers, as in errors)."""
+    text = path.read_bytes().decode("utf-8-sig")
+    lines = text.split("\r\n")
+    new = [edit(i, line) for i, line in enumerate(lines, start=1)]
+    path.write_bytes("\r\n".join(x for x in new if x is not None).encode("utf-8-sig"))
+    return path
+
+
+def set_cell(line: str, index: int, value: str) -> str:
+    cells = line.split(",")
+    cells[index] = value
+    return ",".join(cells)
+
+
+def ledger(url: str) -> list[dict]:
+    with psycopg.connect(url) as conn:
+        cur = conn.execute("select * from meta.batches order by batch_id")
+        cols = [c.name for c in cur.description]
+        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+
+def count(url: str, table: str) -> int:
+    with psycopg.connect(url) as conn:
+        return conn.execute(f"select count(*) from {table}").fetchone()[0]
+
+
+def assert_ledger_invariant(url: str) -> None:
+    for b in ledger(url):
+        if b["status"] in ("loaded", "superseded"):
+            assert b["rows_read"] == b["rows_loaded"] + b["rows_quarantined"] + b["rows_excluded"]
+    with psycopg.connect(url) as conn:
+        raw, quarantined = conn.execute(
+            "select (select count(*) from raw.public_services), "
+            "(select count(*) from quarantine.public_services)").fetchone()
+        loaded, q = conn.execute(
+            "select coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0) "
+            "from meta.batches where status = 'loaded'").fetchone()
+    assert (raw, quarantined) == (loaded, q)
+
+
+def test_ingest_loads_every_agency_row_as_exported(warehouse_url, sample_exports):
+    march = sample_exports[0]
+    result = ingest_file(SOURCE, march)
+    expected = public_service_months(7, default_months())[default_months()[0]]
+    assert (result.status, result.rows_read, result.rows_loaded) == ("loaded", 14, 14)
+    assert (result.agency_code, result.period) == ("000.00.00.H49", "2025-03")
+    with psycopg.connect(warehouse_url) as conn:
+        rows = conn.execute(
+            "select agency_code, received_online, resolved_on_time, in_progress_overdue, "
+            "period_month, _row_number, _source_file from raw.public_services "
+            "order by agency_code").fetchall()
+    assert [(r[0], r[1], r[2], r[3]) for r in rows] == [
+        (e.agency_code, e.received_online, e.resolved_on_time, e.in_progress_overdue)
+        for e in sorted(expected, key=lambda e: e.agency_code)
+    ]
+    assert {r[4] for r in rows} == {default_months()[0]}
+    assert [r[5] for r in rows] == list(range(6, 20))  # file lines below the header
+    (batch,) = ledger(warehouse_url)
+    assert batch["sha256"] == file_sha256(march)
+    assert batch["status"] == "loaded"
+    assert_ledger_invariant(warehouse_url)
+
+
+def test_same_file_twice_changes_nothing_and_ledger_says_skipped(warehouse_url, sample_exports):
+    first = ingest_file(SOURCE, sample_exports[0])
+    second = ingest_file(SOURCE, sample_exports[0])
+    assert second.status == "skipped"
+    assert second.duplicate_of == first.batch_id
+    assert count(warehouse_url, "raw.public_services") == 14
+    assert [b["status"] for b in ledger(warehouse_url)] == ["loaded", "skipped"]
+    assert_ledger_invariant(warehouse_url)
+
+
+def test_negative_count_and_unknown_agency_go_to_quarantine_with_their_rule(
+    warehouse_url, sample_exports
+):
+    # Line 6 is the first agency row, line 7 the second; column 3 is received_online.
+    path = edit_lines(sample_exports[0], lambda i, line: (
+        set_cell(line, 3, "-5") if i == 6 else
+        set_cell(line, 1, "000.00.99.H49") if i == 7 else line))
+    result = ingest_file(SOURCE, path)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (14, 12, 2)
+    assert "count_non_negative_integer" in result.error
+    assert "agency_in_registry" in result.error
+    with psycopg.connect(warehouse_url) as conn:
+        quarantined = dict(conn.execute(
+            "select _row_number, failures from quarantine.public_services").fetchall())
+        raw_codes = {r[0] for r in conn.execute("select agency_code from raw.public_services")}
+        failed = dict(conn.execute(
+            "select rule, unexpected_count from dq.expectation_results where not success"))
+    assert quarantined[6] == [{"rule": "count_non_negative_integer", "column": "received_online",
+                               "value": "-5",
+                               "expectation": "expect_column_values_to_match_regex"}]
+    assert quarantined[7][0]["rule"] == "agency_in_registry"
+    assert quarantined[7][0]["value"] == "000.00.99.H49"
+    assert "000.00.99.H49" not in raw_codes
+    assert failed == {"count_non_negative_integer": 1, "agency_in_registry": 1}
+    assert_ledger_invariant(warehouse_url)
+
+
+def test_row_errors_name_file_row_column_rule_and_value(warehouse_url, sample_exports):
+    from ingestion.validation import validate_table  # noqa: F401  (import cost paid here)
+
+    path = edit_lines(sample_exports[0], lambda i, line: set_cell(line, 5, "mười") if i == 9
+                      else line)
+    result = ingest_file(SOURCE, path)
+    assert result.rows_quarantined == 1
+    with psycopg.connect(warehouse_url) as conn:
+        (failures,) = conn.execute("select failures from quarantine.public_services").fetchone()
+    assert failures[0]["column"] == "received_in_person"
+    from ingestion.validation import RuleFailure, ValidationOutcome
+
+    outcome = ValidationOutcome("public_services")
+    outcome.row_failures[9].append(RuleFailure(
+        "count_non_negative_integer", "expect_column_values_to_match_regex",
+        "received_in_person", "mười"))
+    assert describe_row_failures(path.name, outcome) == [
+        f"{path.name}:9: column received_in_person: rule count_non_negative_integer "
+        "(expect_column_values_to_match_regex) failed: value 'mười'"
+    ]
+
+
+def test_duplicate_agency_rows_are_both_quarantined(warehouse_url, sample_exports):
+    path = edit_lines(sample_exports[0], lambda i, line: (
+        set_cell(line, 1, "000.00.01.H49") if i == 7 else line))
+    result = ingest_file(SOURCE, path)
+    assert result.rows_quarantined == 2
+    with psycopg.connect(warehouse_url) as conn:
+        rules = {r[0]: r[1] for r in conn.execute(
+            "select _row_number, failures->0->>'rule' from quarantine.public_services")}
+    assert rules == {6: "natural_key_unique", 7: "natural_key_unique"}
+    assert_ledger_invariant(warehouse_url)
+
+
+def test_schema_drift_rejects_the_batch_and_keeps_the_file(warehouse_url, sample_exports):
+    path = edit_lines(sample_exports[0], lambda i, line: (
+        line + ",Ghi chú" if i == 5 else line + "," if i > 5 and line else line))
+    with pytest.raises(BatchRejected) as info:
+        ingest_file(SOURCE, path)
+    message = str(info.value)
+    assert path.name in message and "schema_matches" in message and "unmapped__ghi_chu" in message
+    assert path.exists()
+    (batch,) = ledger(warehouse_url)
+    assert batch["status"] == "rejected"
+    assert "schema_matches" in batch["error"]
+    assert count(warehouse_url, "raw.public_services") == 0
+    assert count(warehouse_url, "quarantine.public_services") == 0
+    with psycopg.connect(warehouse_url) as conn:
+        left = conn.execute("select count(*) from pg_tables where schemaname = 'landing'")
+        assert left.fetchone()[0] == 0
+
+
+def test_report_without_period_is_rejected(warehouse_url, sample_exports):
+    path = edit_lines(sample_exports[0], lambda i, line: None if i == 3 else line)
+    with pytest.raises(BatchRejected, match="period_found"):
+        ingest_file(SOURCE, path)
+
+
+def test_corrected_redelivery_replaces_the_partition(warehouse_url, sample_exports):
+    march = sample_exports[0]
+    first = ingest_file(SOURCE, march)
+    edit_lines(march, lambda i, line: set_cell(line, 3, "999") if i == 6 else line)
+    second = ingest_file(SOURCE, march)
+    assert second.status == "loaded" and second.batch_id != first.batch_id
+    with psycopg.connect(warehouse_url) as conn:
+        batches = {r[0] for r in conn.execute("select distinct _batch_id from raw.public_services")}
+        value = conn.execute("select received_online from raw.public_services "
+                             "where _row_number = 6").fetchone()[0]
+    assert batches == {second.batch_id}
+    assert value == 999
+    assert count(warehouse_url, "raw.public_services") == 14
+    statuses = {b["batch_id"]: b["status"] for b in ledger(warehouse_url)}
+    assert statuses == {first.batch_id: "superseded", second.batch_id: "loaded"}
+    assert_ledger_invariant(warehouse_url)
+
+
+def test_cli_ingest_exits_non_zero_on_a_rejected_file(warehouse_url, sample_exports, capsys):
+    bad = edit_lines(sample_exports[1], lambda i, line: None if i == 3 else line)
+    assert dti(["ingest", SOURCE, str(sample_exports[0]), str(bad)]) == 1
+    captured = capsys.readouterr()
+    assert "loaded 14" in captured.out
+    assert f"REJECTED {bad.name}" in captured.err

@@ -1,0 +1,77 @@
+from datetime import date
+
+import pytest
+
+from ingestion.generate import HEADERS
+from ingestion.source_config import load_source_config
+from ingestion.sources.report_csv import ReportFormatError, iter_rows, read_layout
+from ingestion.text import to_cp1258_form
+
+CONFIG = load_source_config("public_services")
+
+
+def write(path, lines, encoding="utf-8"):
+    text = "\r\n".join(lines) + "\r\n"
+    if encoding == "cp1258":
+        text = to_cp1258_form(text)
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+REPORT = [
+    "UBND TỈNH QUẢNG NINH",
+    "BÁO CÁO TÌNH HÌNH GIẢI QUYẾT HỒ SƠ",
+    "Kỳ báo cáo: từ ngày 01/04/2025 đến ngày 30/04/2025",
+    "",
+    ",".join(HEADERS),
+    "1,000.00.04.H49,Sở Tư pháp,1.234,600,100,6,500,700,10,20,3",
+    "2,000.00.13.H49,Thanh tra tỉnh,4,1,2,0,1,3,0,0,0",
+    ",,Tổng cộng,1.238,601,102,6,501,703,10,20,3",
+]
+
+
+def test_header_found_below_title_rows_and_period_read(tmp_path):
+    layout = read_layout(write(tmp_path / "r.csv", REPORT), CONFIG)
+    assert layout.header_row == 5
+    assert layout.period == date(2025, 4, 1)
+    assert layout.columns[:3] == ["agency_code", "agency_name", "received_online"]
+    assert "unmapped" not in " ".join(layout.columns)
+
+
+def test_rows_have_line_numbers_numbers_normalised_and_total_skipped(tmp_path):
+    layout = read_layout(write(tmp_path / "r.csv", REPORT), CONFIG)
+    rows = list(iter_rows(layout, CONFIG))
+    assert [n for n, _ in rows] == [6, 7]
+    first = dict(zip(layout.columns, rows[0][1], strict=True))
+    assert first["agency_code"] == "000.00.04.H49"
+    assert first["received_online"] == "1234"
+    assert first["agency_name"] == "Sở Tư pháp"
+
+
+def test_headers_without_diacritics_map_the_same(tmp_path):
+    from ingestion.text import strip_diacritics
+
+    ascii_report = [*REPORT[:4], strip_diacritics(REPORT[4]), *REPORT[5:]]
+    layout = read_layout(write(tmp_path / "r.csv", ascii_report), CONFIG)
+    assert layout.columns == read_layout(write(tmp_path / "s.csv", REPORT), CONFIG).columns
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "cp1258"])
+def test_encodings(tmp_path, encoding):
+    path = write(tmp_path / "r.csv", REPORT, encoding=encoding)
+    layout = read_layout(path, CONFIG)
+    rows = list(iter_rows(layout, CONFIG))
+    assert rows[0][1][1] == "Sở Tư pháp"
+    assert layout.period == date(2025, 4, 1)
+
+
+def test_unknown_header_is_kept_as_unmapped_for_validation_to_reject(tmp_path):
+    lines = [*REPORT[:4], REPORT[4] + ",Ghi chú", *REPORT[5:]]
+    layout = read_layout(write(tmp_path / "r.csv", lines), CONFIG)
+    assert layout.columns[-1] == "unmapped__ghi_chu"
+
+
+def test_file_without_header_is_a_format_error_naming_the_file(tmp_path):
+    path = write(tmp_path / "notes.csv", ["just,some", "random,text"])
+    with pytest.raises(ReportFormatError, match=r"notes\.csv.*header_found"):
+        read_layout(path, CONFIG)
