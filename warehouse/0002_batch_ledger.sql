@@ -8,7 +8,7 @@ create table if not exists meta.batches (
     sha256 char(64) not null,
     file_bytes bigint not null,
     status text not null default 'running'
-        check (status in ('running', 'loaded', 'skipped', 'rejected', 'failed', 'superseded')),
+    check (status in ('running', 'loaded', 'skipped', 'rejected', 'failed', 'superseded')),
     rows_read bigint not null default 0,
     rows_loaded bigint not null default 0,
     rows_quarantined bigint not null default 0,
