@@ -22,16 +22,17 @@ from psycopg.types.json import Jsonb
 
 from ingestion import ledger
 from ingestion.ledger import BatchResult
-from ingestion.registry import agency_codes, province_of
-from ingestion.source_config import SourceConfig, load_source_config
-from ingestion.sources.report_csv import ReportFormatError, iter_rows, read_layout
+from ingestion.registry import agency_codes
+from ingestion.source_config import RAW_CASTS, SourceConfig
+from ingestion.sources import SourceSpec, get_source
+from ingestion.sources.base import ReportFormatError
 from ingestion.validation import ROW_KEY, ValidationOutcome, validate_table
 from ingestion.warehouse import warehouse_url
 
 log = logging.getLogger(__name__)
 
 LANDING_SCHEMA = "landing"
-_CASTS = {"count": "bigint", "text": "text", "date": "date"}
+PERIOD_MONTH = "period_month"  # landed for sources whose export states its period
 
 
 class BatchRejected(RuntimeError):
@@ -43,10 +44,12 @@ class BatchRejected(RuntimeError):
         super().__init__("\n".join(messages))
 
 
-def _column_types(config: SourceConfig) -> dict[str, str]:
-    types = {c.name: _CASTS[c.type] for c in config.columns}
-    types["period_month"] = "date"
-    return types
+def _raw_casts(spec: SourceSpec) -> dict[str, str]:
+    """raw column -> SQL expression template that types the landed text."""
+    casts = {c.name: RAW_CASTS[c.type] for c in spec.config.stored_columns}
+    if spec.period_column is None:
+        casts[PERIOD_MONTH] = RAW_CASTS["date"]
+    return casts
 
 
 def _land(conn: psycopg.Connection, table: sql.Identifier, columns: list[str],
@@ -76,10 +79,11 @@ def describe_row_failures(file_name: str, outcome: ValidationOutcome) -> list[st
     ]
 
 
-def _split_into_raw_and_quarantine(conn: psycopg.Connection, config: SourceConfig,
+def _split_into_raw_and_quarantine(conn: psycopg.Connection, spec: SourceSpec,
                                    landing: sql.Identifier, result: BatchResult,
                                    outcome: ValidationOutcome) -> None:
-    types = _column_types(config)
+    config = spec.config
+    casts = _raw_casts(spec)
     bad = sorted(outcome.row_failures)
     if bad:
         failures = [{"_row_number": r, "failures": [f.as_json() for f in outcome.row_failures[r]]}
@@ -92,7 +96,7 @@ def _split_into_raw_and_quarantine(conn: psycopg.Connection, config: SourceConfi
         ).format(q=sql.Identifier("quarantine", config.raw_table), k=sql.Identifier(ROW_KEY),
                  kl=sql.Literal(ROW_KEY), landing=landing),
             (result.batch_id, result.source_file, Jsonb(failures)))
-    cols = list(types)
+    cols = list(casts)
     cur = conn.execute(sql.SQL(
         "insert into {raw} ({cols}, _batch_id, _source_file, _row_number) "
         "select {casts}, %s, %s, {k} from {landing} where not ({k} = any(%s))"
@@ -100,7 +104,7 @@ def _split_into_raw_and_quarantine(conn: psycopg.Connection, config: SourceConfi
         raw=sql.Identifier("raw", config.raw_table),
         cols=sql.SQL(", ").join(map(sql.Identifier, cols)),
         casts=sql.SQL(", ").join(
-            sql.SQL("{}::{}").format(sql.Identifier(c), sql.SQL(types[c])) for c in cols),
+            sql.SQL(casts[c]).format(sql.Identifier(c)) for c in cols),
         k=sql.Identifier(ROW_KEY), landing=landing,
     ), (result.batch_id, result.source_file, bad))
     result.rows_loaded = cur.rowcount
@@ -122,7 +126,7 @@ def _replace_partition(conn: psycopg.Connection, config: SourceConfig,
 def ingest_file(source: str, path: Path | str, url: str | None = None) -> BatchResult:
     """Load one file of ``source``; raise BatchRejected on a table-level failure."""
     path = Path(path)
-    config = load_source_config(source)
+    spec = get_source(source)
     url = url or warehouse_url()
     sha = ledger.file_sha256(path)
     with psycopg.connect(url, autocommit=True) as conn:
@@ -136,7 +140,7 @@ def ingest_file(source: str, path: Path | str, url: str | None = None) -> BatchR
             return result
         landing_name = f"{source}_b{batch_id}"
         try:
-            return _load_new_file(conn, url, config, path, landing_name, result)
+            return _load_new_file(conn, url, spec, path, landing_name, result)
         except BatchRejected:
             raise
         except Exception as exc:
@@ -148,31 +152,45 @@ def ingest_file(source: str, path: Path | str, url: str | None = None) -> BatchR
                 sql.Identifier(LANDING_SCHEMA, landing_name)))
 
 
-def _load_new_file(conn: psycopg.Connection, url: str, config: SourceConfig, path: Path,
+def _partition(conn: psycopg.Connection, spec: SourceSpec, landing: sql.Identifier,
+               stated_period: str | None) -> tuple[str | None, str | None]:
+    """(agency, period) of a landed file: the one province its agencies belong to, and
+    the month it reports (stated in the export, or spanned by its event times)."""
+    provinces = [r[0] for r in conn.execute(sql.SQL(
+        "select distinct '000.00.00.' || split_part(agency_code, '.', 4) from {} "
+        "where agency_code ~ '^[0-9]{{3}}[.][0-9]{{2}}[.][0-9]{{2}}[.][A-Z][0-9]{{2}}$'"
+    ).format(landing))]
+    agency = provinces[0] if len(provinces) == 1 else None
+    if spec.period_column is None:
+        return agency, stated_period
+    first, last = conn.execute(sql.SQL(
+        "select to_char(min(t), 'YYYY-MM'), to_char(max(t), 'YYYY-MM') from ("
+        "select meta.try_parse_vn_timestamp({}) at time zone 'Asia/Ho_Chi_Minh' as t "
+        "from {}) as s").format(sql.Identifier(spec.period_column), landing)).fetchone()
+    return agency, (first if first == last else f"{first}/{last}" if first else None)
+
+
+def _load_new_file(conn: psycopg.Connection, url: str, spec: SourceSpec, path: Path,
                    landing_name: str, result: BatchResult) -> BatchResult:
     landing = sql.Identifier(LANDING_SCHEMA, landing_name)
     try:
-        layout = read_layout(path, config)
+        extract = spec.read(path, spec.config)
     except ReportFormatError as exc:
         _reject(conn, result, [str(exc)])
-    result.period = f"{layout.period:%Y-%m}" if layout.period else None
-    period_value = layout.period.isoformat() if layout.period else None
-    codes: set[str] = set()
-
-    def rows():
-        code_at = layout.columns.index("agency_code") if "agency_code" in layout.columns else None
-        for row_number, values in iter_rows(layout, config):
-            if code_at is not None and values[code_at]:
-                codes.add(values[code_at])
-            yield row_number, [*values, period_value]
+    columns, rows = list(extract.columns), extract.rows
+    stated = f"{extract.period:%Y-%m}" if extract.period else None
+    if spec.period_column is None:
+        period_value = extract.period.isoformat() if extract.period else None
+        columns.append(PERIOD_MONTH)
+        rows = ((n, [*values, period_value]) for n, values in extract.rows)
 
     with conn.transaction():
-        result.rows_read = _land(conn, landing, [*layout.columns, "period_month"], rows())
-    # The file's reporting unit: the province its agencies belong to.
-    provinces = {province_of(c) for c in codes}
-    result.agency_code = provinces.pop() if len(provinces) == 1 else None
+        landed = _land(conn, landing, columns, rows)
+    result.rows_excluded = sum(extract.excluded.values())
+    result.rows_read = landed + result.rows_excluded
+    result.agency_code, result.period = _partition(conn, spec, landing, stated)
 
-    outcome = validate_table(url, LANDING_SCHEMA, landing_name, config.source,
+    outcome = validate_table(url, LANDING_SCHEMA, landing_name, spec.name,
                              {"registry_agency_codes": agency_codes()})
     _record_validation(conn, result, outcome)
     if outcome.rejected:
@@ -187,13 +205,18 @@ def _load_new_file(conn: psycopg.Connection, url: str, config: SourceConfig, pat
         # Two loads of one partition at once would both delete and insert: serialise them.
         conn.execute("select pg_advisory_xact_lock(hashtext(%s))",
                      (f"{result.source}|{result.agency_code}|{result.period}",))
-        _replace_partition(conn, config, result)
-        _split_into_raw_and_quarantine(conn, config, landing, result, outcome)
+        _replace_partition(conn, spec.config, result)
+        _split_into_raw_and_quarantine(conn, spec, landing, result, outcome)
         result.status = "loaded"
+        notes = []
         if outcome.row_failures:
             rules = Counter(f.rule for fs in outcome.row_failures.values() for f in fs)
-            result.error = f"{result.rows_quarantined} rows quarantined: " + ", ".join(
-                f"{rule} x{n}" for rule, n in rules.most_common())
+            notes.append(f"{result.rows_quarantined} rows quarantined: " + ", ".join(
+                f"{rule} x{n}" for rule, n in rules.most_common()))
+        if extract.excluded:
+            notes.append("excluded: " + ", ".join(
+                f"{reason} x{n}" for reason, n in sorted(extract.excluded.items())))
+        result.error = "; ".join(notes) or None
         ledger.close_batch(conn, result)
     for line in describe_row_failures(path.name, outcome):
         log.warning(line)

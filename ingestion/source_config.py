@@ -1,21 +1,65 @@
-"""Per-source configuration (header aliases, period patterns) read from YAML."""
+"""Per-source configuration read from ``ingestion/config/<source>.yaml``.
+
+A source names its canonical columns. Each column has a type that says how a value
+is normalised in Python on its way into the landing table (cheap string work
+only; PostgreSQL does the typing) and how it is cast into ``raw``:
+
+=========  ==========================================  ===========================
+type       normalised                                   cast into raw
+=========  ==========================================  ===========================
+text       stripped                                     text
+count      ``1.234`` -> ``1234``                        bigint
+enum       header-style folded, mapped through values   text
+timestamp  stripped                                     meta.parse_vn_timestamp()
+ip         stripped                                     inet
+personal   salted HMAC-SHA256, never stored in clear    text
+=========  ==========================================  ===========================
+
+Header aliases and JSON paths find the column in an export; a new layout is a new
+alias here, not new code.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
 import yaml
 
 from ingestion.paths import CONFIG_DIR
-from ingestion.text import fold
+from ingestion.personal_data import pseudonymise
+from ingestion.text import fold, normalise_count
+
+RAW_CASTS = {
+    "text": "{}",
+    "count": "{}::bigint",
+    "enum": "{}",
+    "timestamp": "meta.parse_vn_timestamp({})",
+    "ip": "{}::inet",
+    "personal": "{}",
+    "date": "{}::date",
+}
 
 
 @dataclass(frozen=True)
 class Column:
     name: str
-    type: str  # "text" or "count"
-    aliases: tuple[str, ...]
+    type: str
+    aliases: tuple[str, ...] = ()
+    json_paths: tuple[tuple[str, ...], ...] = ()
+    values: dict[str, str] = field(default_factory=dict, compare=False)  # folded alias -> code
+    required: bool = True  # an export without this column is rejected (schema drift)
+
+    def normaliser(self) -> Callable[[str], str]:
+        if self.type == "count":
+            return normalise_count
+        if self.type == "enum":
+            values = self.values
+            return lambda v: values.get(fold(v), v.strip())
+        if self.type == "personal":
+            return lambda v: pseudonymise(v) if v.strip() else ""
+        return str.strip
 
 
 @dataclass(frozen=True)
@@ -27,38 +71,62 @@ class SourceConfig:
     total_row_markers: tuple[str, ...] = ()
     ignored_columns: tuple[str, ...] = ()
     title_marker_rows: int = 15
+    # Rows whose column has one of these (folded) values are excluded, counted, not kept.
+    exclude_column: str | None = None
+    exclude_values: frozenset[str] = frozenset()
+    extra: dict = field(default_factory=dict, compare=False)
     _alias_index: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def canonical(self, header: str) -> str | None:
         """Canonical column for a header as written in the file, or None if unknown."""
         return self._alias_index.get(fold(header))
 
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
     @property
-    def count_columns(self) -> list[str]:
-        return [c.name for c in self.columns if c.type == "count"]
+    def stored_columns(self) -> list[Column]:
+        """Columns that reach raw (the exclusion marker does not)."""
+        return [c for c in self.columns if c.name != self.exclude_column]
+
+
+def _column(name: str, spec: dict) -> Column:
+    values = {}
+    for code, aliases in (spec.get("values") or {}).items():
+        for alias in [code, *aliases]:
+            values[fold(str(alias))] = code
+    return Column(
+        name=name,
+        type=spec.get("type", "text"),
+        aliases=tuple(fold(a) for a in [name, *spec.get("aliases", [])]),
+        json_paths=tuple(tuple(p.split(".")) for p in spec.get("json", [])),
+        values=values,
+        required=spec.get("required", True),
+    )
 
 
 @cache
 def load_source_config(source: str) -> SourceConfig:
     path = CONFIG_DIR / f"{source}.yaml"
     if not path.exists():
-        known = sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
+        known = sorted(p.stem for p in CONFIG_DIR.glob("*.yaml") if "_" in p.stem)
         raise ValueError(f"unknown source {source!r}; known sources: {', '.join(known)}")
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    columns = tuple(
-        Column(name, spec["type"], tuple(fold(a) for a in [name, *spec.get("aliases", [])]))
-        for name, spec in doc["columns"].items()
-    )
+    columns = tuple(_column(name, spec) for name, spec in doc["columns"].items())
+    for col in columns:
+        if col.type not in RAW_CASTS:
+            raise ValueError(f"{path}: column {col.name} has unknown type {col.type!r}")
     index: dict[str, str] = {}
     for col in columns:
         for alias in col.aliases:
             if index.get(alias, col.name) != col.name:
                 raise ValueError(f"{path}: alias {alias!r} maps to {index[alias]} and {col.name}")
             index[alias] = col.name
+    exclude = doc.get("exclude") or {}
     return SourceConfig(
         source=doc["source"],
         raw_table=doc["raw_table"],
@@ -67,5 +135,8 @@ def load_source_config(source: str) -> SourceConfig:
         total_row_markers=tuple(fold(m) for m in doc.get("total_row_markers", [])),
         ignored_columns=tuple(fold(c) for c in doc.get("ignored_columns", [])),
         title_marker_rows=doc.get("title_marker_rows", 15),
+        exclude_column=exclude.get("column"),
+        exclude_values=frozenset(fold(v) for v in exclude.get("values", [])),
+        extra=doc.get("extra") or {},
         _alias_index=index,
     )

@@ -89,6 +89,23 @@ def _rows_with_keys(conn: psycopg.Connection, table: sql.Composable,
     return found
 
 
+def _rows_from_query(conn: psycopg.Connection, table: sql.Composable,
+                     query: str) -> dict[int, Any]:
+    """Every row an unexpected-rows query names, with its other columns as the value.
+
+    GX returns a sample of such rows; quarantine needs them all, so the suite's own
+    query is run again here on the same batch table."""
+    text = query.replace("{batch}", table.as_string(conn))
+    cur = conn.execute(text)
+    names = [c.name for c in cur.description or []]
+    found = {}
+    for row in cur:
+        record = dict(zip(names, row, strict=True))
+        number = record.pop(ROW_KEY)
+        found[number] = record if len(record) != 1 else next(iter(record.values()))
+    return found
+
+
 def validate_table(url: str, schema: str, table: str, suite_name: str,
                    parameters: dict[str, Any]) -> ValidationOutcome:
     """Run the suite on ``schema.table`` and sort failures into table- and row-level."""
@@ -115,13 +132,15 @@ def validate_table(url: str, schema: str, table: str, suite_name: str,
             d = res.to_json_dict()
             cfg, res_body = d["expectation_config"], d.get("result") or {}
             meta, kwargs = cfg.get("meta") or {}, cfg["kwargs"]
-            column = _column_of(kwargs)
+            column = _column_of(kwargs) or meta.get("column")
             rule, level = meta.get("rule", cfg["type"]), meta.get("level", "row")
             outcome.results.append({
                 "expectation_type": cfg["type"], "rule": rule, "level": level,
                 "column_name": column, "success": bool(d["success"]),
                 "element_count": res_body.get("element_count"),
-                "unexpected_count": res_body.get("unexpected_count"),
+                "unexpected_count": res_body.get(
+                    "unexpected_count",
+                    res_body.get("observed_value") if "unexpected_rows_query" in kwargs else None),
                 "observed_value": res_body.get("observed_value"),
                 "kwargs": kwargs,
             })
@@ -138,7 +157,13 @@ def validate_table(url: str, schema: str, table: str, suite_name: str,
                     RuleFailure(rule, cfg["type"], column, observed, meta.get("description", "")))
                 continue
             failure = RuleFailure(rule, cfg["type"], column, None, meta.get("description", ""))
-            if "unexpected_index_list" in res_body:
+            if "unexpected_rows_query" in kwargs:
+                hits = _rows_from_query(conn, qualified, kwargs["unexpected_rows_query"])
+                for row_number, value in hits.items():
+                    outcome.row_failures[row_number].append(
+                        RuleFailure(failure.rule, failure.expectation, column, value,
+                                    failure.description))
+            elif "unexpected_index_list" in res_body:
                 for item in res_body["unexpected_index_list"]:
                     value = item.get(kwargs.get("column")) if "column" in kwargs else None
                     outcome.row_failures[item[ROW_KEY]].append(

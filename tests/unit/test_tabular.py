@@ -4,7 +4,8 @@ import pytest
 
 from ingestion.generate import HEADERS
 from ingestion.source_config import load_source_config
-from ingestion.sources.report_csv import ReportFormatError, iter_rows, read_layout
+from ingestion.sources.base import ReportFormatError
+from ingestion.sources.tabular import read_layout, read_tabular
 from ingestion.text import to_cp1258_form
 
 CONFIG = load_source_config("public_services")
@@ -39,13 +40,15 @@ def test_header_found_below_title_rows_and_period_read(tmp_path):
 
 
 def test_rows_have_line_numbers_numbers_normalised_and_total_skipped(tmp_path):
-    layout = read_layout(write(tmp_path / "r.csv", REPORT), CONFIG)
-    rows = list(iter_rows(layout, CONFIG))
+    extract = read_tabular(write(tmp_path / "r.csv", REPORT), CONFIG)
+    rows = list(extract.rows)
     assert [n for n, _ in rows] == [6, 7]
-    first = dict(zip(layout.columns, rows[0][1], strict=True))
+    first = dict(zip(extract.columns, rows[0][1], strict=True))
     assert first["agency_code"] == "000.00.04.H49"
     assert first["received_online"] == "1234"
     assert first["agency_name"] == "Sở Tư pháp"
+    # Optional measures this layout lacks are landed empty; the row was readable.
+    assert first["paid_online"] is None and first["_parse_error"] is None
 
 
 def test_headers_without_diacritics_map_the_same(tmp_path):
@@ -59,10 +62,10 @@ def test_headers_without_diacritics_map_the_same(tmp_path):
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "cp1258"])
 def test_encodings(tmp_path, encoding):
     path = write(tmp_path / "r.csv", REPORT, encoding=encoding)
-    layout = read_layout(path, CONFIG)
-    rows = list(iter_rows(layout, CONFIG))
+    extract = read_tabular(path, CONFIG)
+    rows = list(extract.rows)
     assert rows[0][1][1] == "Sở Tư pháp"
-    assert layout.period == date(2025, 4, 1)
+    assert extract.period == date(2025, 4, 1)
 
 
 def test_unknown_header_is_kept_as_unmapped_for_validation_to_reject(tmp_path):
@@ -75,3 +78,11 @@ def test_file_without_header_is_a_format_error_naming_the_file(tmp_path):
     path = write(tmp_path / "notes.csv", ["just,some", "random,text"])
     with pytest.raises(ReportFormatError, match=r"notes\.csv.*header_found"):
         read_layout(path, CONFIG)
+
+
+def test_row_longer_than_its_header_is_marked_unreadable(tmp_path):
+    lines = [*REPORT[:5], REPORT[5] + ",stray", *REPORT[6:]]
+    extract = read_tabular(write(tmp_path / "r.csv", lines), CONFIG)
+    rows = dict(extract.rows)
+    assert rows[6][-1] == "13 cells, header has 12"
+    assert rows[7][-1] is None
