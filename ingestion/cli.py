@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from ingestion.paths import state_dir
+from ingestion.sources import SOURCES
 
 
 def _cmd_warehouse(args: argparse.Namespace) -> int:
@@ -51,8 +52,8 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
 def _cmd_generate(args: argparse.Namespace) -> int:
     from ingestion.generate import generate
 
-    for path in generate(Path(args.out), seed=args.seed):
-        print(path)
+    for source, paths in generate(Path(args.out), seed=args.seed).items():
+        print(f"{source}: {len(paths)} files in {Path(args.out) / source}")
     return 0
 
 
@@ -70,6 +71,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
             continue
         print(f"{r.source_file}: batch {r.batch_id} {r.status}; read {r.rows_read}, "
               f"loaded {r.rows_loaded}, quarantined {r.rows_quarantined}"
+              + (f", excluded {r.rows_excluded}" if r.rows_excluded else "")
               + (f" (same file as batch {r.duplicate_of})" if r.duplicate_of else ""))
     return status
 
@@ -123,7 +125,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     migrate(url)
     inbox = state_dir() / "demo" / "inbox"
     files = generate(inbox, seed=args.seed)
-    print(f"sample exports: {len(files)} public-service reports in {inbox / 'public_services'}")
+    print("sample exports in " + str(inbox) + ": " + ", ".join(
+        f"{len(paths)} {source}" for source, paths in files.items()))
     build_manifest()
     configure(url)
     print("running DAG ingest_public_services ...")
@@ -174,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.set_defaults(func=_cmd_generate)
 
     i = sub.add_parser("ingest", help="load agency export files")
-    i.add_argument("source", choices=["public_services"])
+    i.add_argument("source", choices=sorted(SOURCES))
     i.add_argument("paths", nargs="+")
     i.set_defaults(func=_cmd_ingest)
 

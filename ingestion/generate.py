@@ -112,8 +112,9 @@ def default_months() -> list[date]:
     return [date(2025, m, 1) for m in range(3, 9)]
 
 
-def generate(out: Path, seed: int = 7, months: list[date] | None = None) -> list[Path]:
-    """Write one public-service report per month under out/public_services/."""
+def generate_public_services(out: Path, seed: int = 7,
+                             months: list[date] | None = None) -> list[Path]:
+    """One public-service report per month under out/public_services/."""
     target = out / "public_services"
     target.mkdir(parents=True, exist_ok=True)
     written = []
@@ -121,4 +122,40 @@ def generate(out: Path, seed: int = 7, months: list[date] | None = None) -> list
         path = target / f"dvc_quang_ninh_{period:%Y-%m}.csv"
         write_public_service_report(path, rows, period)
         written.append(path)
+    return written
+
+
+def generate(out: Path, seed: int = 7, months: list[date] | None = None) -> dict[str, list[Path]]:
+    """Sample exports of every source under out/<source>/: public-service reports,
+    document logs (CSV months and one JSON Lines month) and SOC alerts (one file per
+    system per month)."""
+    from ingestion.sample_alerts import write_portal_csv, write_suricata_eve, write_wazuh_alerts
+    from ingestion.sample_documents import (
+        document_events,
+        write_document_csv,
+        write_document_jsonl,
+    )
+
+    months = months or default_months()
+    written = {"public_services": generate_public_services(out, seed, months)}
+    docs, alerts = out / "document_logs", out / "soc_alerts"
+    docs.mkdir(parents=True, exist_ok=True)
+    alerts.mkdir(parents=True, exist_ok=True)
+    written["document_logs"], written["soc_alerts"] = [], []
+    for i, month in enumerate(months):
+        events = document_events(seed + i, [month])
+        if i == len(months) - 1:
+            path = docs / f"qlvb_quang_ninh_{month:%Y-%m}.jsonl"
+            write_document_jsonl(path, events)
+        else:
+            path = docs / f"qlvb_quang_ninh_{month:%Y-%m}.csv"
+            write_document_csv(path, events)
+        written["document_logs"].append(path)
+        for name, writer in (("suricata_eve", write_suricata_eve),
+                             ("wazuh_alerts", write_wazuh_alerts),
+                             ("soc_portal", write_portal_csv)):
+            suffix = "csv" if name == "soc_portal" else "json"
+            path = alerts / f"{name}_{month:%Y-%m}.{suffix}"
+            writer(path, seed + i, month)
+            written["soc_alerts"].append(path)
     return written

@@ -25,6 +25,7 @@ class BatchResult:
     status: str
     agency_code: str | None = None
     period: str | None = None
+    stream: str | None = None
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
@@ -68,7 +69,8 @@ def record_skip(conn: psycopg.Connection, batch_id: int, duplicate_of: int) -> N
 def close_batch(conn: psycopg.Connection, result: BatchResult) -> None:
     conn.execute(
         """update meta.batches set status = %(status)s, agency_code = %(agency_code)s,
-               period = %(period)s, rows_read = %(rows_read)s, rows_loaded = %(rows_loaded)s,
+               period = %(period)s, stream = %(stream)s, rows_read = %(rows_read)s,
+               rows_loaded = %(rows_loaded)s,
                rows_quarantined = %(rows_quarantined)s, rows_excluded = %(rows_excluded)s,
                error = %(error)s, finished_at = now()
            where batch_id = %(batch_id)s""",
@@ -76,14 +78,15 @@ def close_batch(conn: psycopg.Connection, result: BatchResult) -> None:
     )
 
 
-def supersede_partition(conn: psycopg.Connection, source: str, agency_code: str | None,
-                        period: str | None, new_batch_id: int) -> list[int]:
-    """Mark earlier loads of the same (source, agency, period) superseded; return their ids."""
+def supersede_partition(conn: psycopg.Connection, result: BatchResult) -> list[int]:
+    """Mark earlier loads of the same (source, stream, agency, period) superseded;
+    return their ids."""
     rows = conn.execute(
-        "update meta.batches set status = 'superseded', superseded_by = %s "
-        "where source = %s and agency_code is not distinct from %s "
-        "and period is not distinct from %s and status = 'loaded' and batch_id <> %s "
-        "returning batch_id",
-        (new_batch_id, source, agency_code, period, new_batch_id),
+        "update meta.batches set status = 'superseded', superseded_by = %(batch_id)s "
+        "where source = %(source)s and stream is not distinct from %(stream)s "
+        "and agency_code is not distinct from %(agency_code)s "
+        "and period is not distinct from %(period)s and status = 'loaded' "
+        "and batch_id <> %(batch_id)s returning batch_id",
+        result.as_dict(),
     ).fetchall()
     return [r[0] for r in rows]

@@ -113,8 +113,7 @@ def _split_into_raw_and_quarantine(conn: psycopg.Connection, spec: SourceSpec,
 
 def _replace_partition(conn: psycopg.Connection, config: SourceConfig,
                        result: BatchResult) -> None:
-    old = ledger.supersede_partition(conn, result.source, result.agency_code, result.period,
-                                     result.batch_id)
+    old = ledger.supersede_partition(conn, result)
     if old:
         for schema in ("raw", "quarantine"):
             conn.execute(sql.SQL("delete from {} where _batch_id = any(%s)").format(
@@ -189,6 +188,7 @@ def _load_new_file(conn: psycopg.Connection, url: str, spec: SourceSpec, path: P
     result.rows_excluded = sum(extract.excluded.values())
     result.rows_read = landed + result.rows_excluded
     result.agency_code, result.period = _partition(conn, spec, landing, stated)
+    result.stream = extract.stream
 
     outcome = validate_table(url, LANDING_SCHEMA, landing_name, spec.name,
                              {"registry_agency_codes": agency_codes()})
@@ -204,7 +204,7 @@ def _load_new_file(conn: psycopg.Connection, url: str, spec: SourceSpec, path: P
     with conn.transaction():
         # Two loads of one partition at once would both delete and insert: serialise them.
         conn.execute("select pg_advisory_xact_lock(hashtext(%s))",
-                     (f"{result.source}|{result.agency_code}|{result.period}",))
+                     (f"{result.source}|{result.stream}|{result.agency_code}|{result.period}",))
         _replace_partition(conn, spec.config, result)
         _split_into_raw_and_quarantine(conn, spec, landing, result, outcome)
         result.status = "loaded"

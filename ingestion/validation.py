@@ -8,6 +8,7 @@ batch table in PostgreSQL, so nothing is pulled into pandas. Each expectation's
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections import defaultdict
@@ -56,13 +57,22 @@ def load_suite_document(name: str) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _quiet_context():
+@cache
+def _context():
+    """One ephemeral GX context per process: making one costs a temp folder and time,
+    and a loader validates many batches."""
     import great_expectations as gx
 
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = {"globally": False, "metric_calculations": False}
     return ctx
+
+
+@cache
+def _datasource(url: str):
+    name = "warehouse_" + hashlib.sha1(url.encode()).hexdigest()[:12]
+    return _context().data_sources.add_postgres(name=name, connection_string=url)
 
 
 def _column_of(kwargs: dict[str, Any]) -> str | None:
@@ -112,18 +122,25 @@ def validate_table(url: str, schema: str, table: str, suite_name: str,
     import great_expectations as gx
 
     doc = load_suite_document(suite_name)
-    ctx = _quiet_context()
-    source = ctx.data_sources.add_postgres(name="warehouse", connection_string=url)
+    ctx = _context()
+    source = _datasource(url)
     asset = source.add_table_asset(name=table, table_name=table, schema_name=schema)
     batch = asset.add_batch_definition_whole_table("batch")
-    suite = ctx.suites.add(gx.ExpectationSuite(name=doc["name"], expectations=doc["expectations"]))
+    suite = gx.ExpectationSuite(name=f"{doc['name']}:{table}", expectations=doc["expectations"])
+    suite = ctx.suites.add(suite)
     definition = ctx.validation_definitions.add(
         gx.ValidationDefinition(name=f"{suite_name}:{table}", data=batch, suite=suite)
     )
-    result = definition.run(
-        expectation_parameters=parameters,
-        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_KEY]},
-    )
+    try:
+        result = definition.run(
+            expectation_parameters=parameters,
+            result_format={"result_format": "COMPLETE",
+                           "unexpected_index_column_names": [ROW_KEY]},
+        )
+    finally:
+        ctx.validation_definitions.delete(definition.name)
+        ctx.suites.delete(suite.name)
+        source.delete_asset(table)
 
     outcome = ValidationOutcome(suite=suite_name)
     qualified = sql.Identifier(schema, table)

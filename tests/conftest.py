@@ -79,9 +79,9 @@ def warehouse_url(pg_admin_url, template_db, monkeypatch):
 @pytest.fixture
 def sample_exports(tmp_path):
     """Six monthly public-service reports as the generator writes them (seed 7)."""
-    from ingestion.generate import generate
+    from ingestion.generate import generate_public_services
 
-    return generate(tmp_path / "inbox", seed=7)
+    return generate_public_services(tmp_path / "inbox", seed=7)
 
 
 @pytest.fixture(scope="session")

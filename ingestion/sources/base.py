@@ -23,6 +23,7 @@ class Extract:
     columns: list[str]
     rows: Iterator[tuple[int, list[str | None]]]
     period: date | None = None
+    stream: str | None = None  # the system within the source family, when several send
     excluded: dict[str, int] = field(default_factory=dict)
 
     def exclude(self, reason: str) -> None:

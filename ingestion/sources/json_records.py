@@ -63,10 +63,10 @@ def _records(path: Path) -> Iterator[tuple[int, Any, str | None]]:
                 yield n, None, f"invalid JSON: {exc.msg} at column {exc.colno}"
 
 
-def read_json_records(path: Path, config: SourceConfig,
-                      keep: dict[str, str] | None = None) -> Extract:
-    """``keep`` maps a JSON path to the value a record must have (other records are
-    excluded and counted, e.g. Suricata events that are not alerts)."""
+def read_json_records(path: Path, config: SourceConfig, keep: dict[str, str] | None = None,
+                      keep_reason: str = "not_selected") -> Extract:
+    """``keep`` maps a JSON path to the value a record must have; other records are
+    excluded and counted under ``keep_reason`` (Suricata events that are not alerts)."""
     columns: list[Column] = config.stored_columns
     extract = Extract([c.name for c in columns] + [PARSE_ERROR], iter([]))
     norms = [(c.json_paths, c.normaliser()) for c in columns]
@@ -82,7 +82,7 @@ def read_json_records(path: Path, config: SourceConfig,
                 yield n, [None] * len(columns) + ["record is not a JSON object"]
                 continue
             if any(lookup(record, (p,)) != v for p, v in filters):
-                extract.exclude("not_selected")
+                extract.exclude(keep_reason)
                 continue
             if exclude is not None and fold(as_text(lookup(record, exclude.json_paths))) in (
                 config.exclude_values

@@ -96,7 +96,8 @@ def read_soc_alerts(path: Path, config: SourceConfig) -> Extract:
         extract = read_tabular(path, config)
     else:
         keep = {"event_type": "alert"} if system == "suricata" else None
-        extract = read_json_records(path, config, keep=keep)
+        extract = read_json_records(path, config, keep=keep, keep_reason="not_an_alert")
+    extract.stream = system
     cols = {name: i for i, name in enumerate(extract.columns)}
     maps = config.extra["severity_maps"]
     inner = extract.rows

@@ -1,7 +1,5 @@
 """Loading public-service reports: ledger, idempotence, quarantine, rejection."""
 
-from pathlib import Path
-
 import psycopg
 import pytest
 
@@ -9,30 +7,14 @@ from ingestion.cli import main as dti
 from ingestion.generate import default_months, public_service_months
 from ingestion.ledger import file_sha256
 from ingestion.load import BatchRejected, describe_row_failures, ingest_file
+from tests.integration.helpers import assert_ledger_invariant as check_invariant
+from tests.integration.helpers import edit_lines, rows, set_cell
 
 SOURCE = "public_services"
 
 
-def edit_lines(path: Path, edit) -> Path:
-    """Rewrite a generated report line by line (1-based numbers, as in errors)."""
-    text = path.read_bytes().decode("utf-8-sig")
-    lines = text.split("\r\n")
-    new = [edit(i, line) for i, line in enumerate(lines, start=1)]
-    path.write_bytes("\r\n".join(x for x in new if x is not None).encode("utf-8-sig"))
-    return path
-
-
-def set_cell(line: str, index: int, value: str) -> str:
-    cells = line.split(",")
-    cells[index] = value
-    return ",".join(cells)
-
-
 def ledger(url: str) -> list[dict]:
-    with psycopg.connect(url) as conn:
-        cur = conn.execute("select * from meta.batches order by batch_id")
-        cols = [c.name for c in cur.description]
-        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+    return rows(url, "select * from meta.batches order by batch_id")
 
 
 def count(url: str, table: str) -> int:
@@ -41,17 +23,7 @@ def count(url: str, table: str) -> int:
 
 
 def assert_ledger_invariant(url: str) -> None:
-    for b in ledger(url):
-        if b["status"] in ("loaded", "superseded"):
-            assert b["rows_read"] == b["rows_loaded"] + b["rows_quarantined"] + b["rows_excluded"]
-    with psycopg.connect(url) as conn:
-        raw, quarantined = conn.execute(
-            "select (select count(*) from raw.public_services), "
-            "(select count(*) from quarantine.public_services)").fetchone()
-        loaded, q = conn.execute(
-            "select coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0) "
-            "from meta.batches where status = 'loaded'").fetchone()
-    assert (raw, quarantined) == (loaded, q)
+    check_invariant(url, "public_services")
 
 
 def test_ingest_loads_every_agency_row_as_exported(warehouse_url, sample_exports):

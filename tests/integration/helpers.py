@@ -1,0 +1,47 @@
+"""Small helpers shared by the integration tests."""
+
+from pathlib import Path
+
+import psycopg
+
+
+def edit_lines(path: Path, edit, encoding: str = "utf-8-sig") -> Path:
+    """Rewrite a file line by line; ``edit(line_number, line)`` returns the new line or
+    None to drop it. Line numbers are 1-based, as in the loader's errors."""
+    text = path.read_bytes().decode(encoding)
+    sep = "\r\n" if "\r\n" in text else "\n"
+    lines = text.split(sep)
+    new = [edit(i, line) for i, line in enumerate(lines, start=1)]
+    path.write_bytes(sep.join(x for x in new if x is not None).encode(encoding))
+    return path
+
+
+def set_cell(line: str, index: int, value: str) -> str:
+    cells = line.split(",")
+    cells[index] = value
+    return ",".join(cells)
+
+
+def rows(url: str, query: str, params=()) -> list[dict]:
+    with psycopg.connect(url) as conn:
+        cur = conn.execute(query, params)
+        cols = [c.name for c in cur.description]
+        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+
+def assert_ledger_invariant(url: str, table: str) -> None:
+    """Every batch accounts for each row it read, and raw and quarantine hold exactly
+    what the loaded batches say they hold."""
+    for b in rows(url, "select * from meta.batches"):
+        if b["status"] in ("loaded", "superseded"):
+            assert b["rows_read"] == b["rows_loaded"] + b["rows_quarantined"] + b["rows_excluded"]
+    with psycopg.connect(url) as conn:
+        raw, quarantined = conn.execute(
+            f"select (select count(*) from raw.{table}), "
+            f"(select count(*) from quarantine.{table})").fetchone()
+        loaded, q = conn.execute(
+            "select coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0) "
+            "from meta.batches where status = 'loaded' and batch_id in "
+            f"(select _batch_id from raw.{table} union select _batch_id "
+            f"from quarantine.{table})").fetchone()
+    assert (raw, quarantined) == (loaded, q)

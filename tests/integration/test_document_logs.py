@@ -1,0 +1,110 @@
+"""Document-management logs: CSV and JSON Lines, state secrets excluded, handlers
+pseudonymised, timestamps in Vietnam time, row rules quarantined."""
+
+import json
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from ingestion.load import ingest_file
+from ingestion.personal_data import pseudonymise
+from ingestion.sample_documents import document_events, write_document_csv, write_document_jsonl
+from tests.integration.helpers import assert_ledger_invariant, edit_lines, rows, set_cell
+
+SOURCE = "document_logs"
+MONTH = date(2025, 4, 1)
+
+
+@pytest.fixture
+def events():
+    return list(document_events(3, [MONTH], per_agency_month=20))
+
+
+@pytest.fixture
+def csv_log(tmp_path, events):
+    path = tmp_path / "qlvb_2025-04.csv"
+    write_document_csv(path, iter(events))
+    return path
+
+
+def test_csv_log_loads_excludes_state_secrets_and_pseudonymises_handlers(
+    warehouse_url, csv_log, events
+):
+    secrets = [e for e in events if e.secret]
+    assert secrets, "the sample should hold state-secret documents"
+    result = ingest_file(SOURCE, csv_log)
+    assert result.rows_read == len(events)
+    assert result.rows_excluded == len(secrets)
+    assert result.rows_loaded == len(events) - len(secrets)
+    assert (result.agency_code, result.period) == ("000.00.00.H49", "2025-04")
+    loaded = {r["document_id"]: r for r in rows(warehouse_url, "select * from raw.document_events")}
+    assert not {e.document_id for e in secrets} & set(loaded)
+    first = next(e for e in events if not e.secret)
+    row = loaded[first.document_id]
+    # 'dd/mm/yyyy hh:mi' without an offset is Vietnam time, UTC+7.
+    assert row["received_at"] == first.received_at.replace(tzinfo=UTC) - timedelta(hours=7)
+    assert row["direction"] == {"Đến": "incoming", "Đi": "outgoing"}[first.direction]
+    assert row["handler"] == pseudonymise(first.handler)
+    assert re.fullmatch("[0-9a-f]{32}", row["handler"]) and first.handler not in str(row)
+    assert_ledger_invariant(warehouse_url, "document_events")
+
+
+def test_json_lines_log_loads_the_same_values_as_csv(warehouse_url, tmp_path, events, csv_log):
+    jsonl = tmp_path / "qlvb_2025-04.jsonl"
+    write_document_jsonl(jsonl, iter(events))
+    ingest_file(SOURCE, csv_log)
+    cols = ("document_id, agency_code, direction, channel, signature_kind, "
+            "processed_electronically, received_at, due_at, completed_at, handler, handler_email")
+    from_csv = rows(warehouse_url, f"select {cols} from raw.document_events order by 1")
+    second = ingest_file(SOURCE, jsonl)  # same partition: replaces the CSV load
+    assert second.status == "loaded"
+    from_json = rows(warehouse_url, f"select {cols} from raw.document_events order by 1")
+    assert from_json == from_csv
+    assert_ledger_invariant(warehouse_url, "document_events")
+
+
+def test_row_rules_quarantine_bad_events(warehouse_url, csv_log):
+    # Line 2 is the first event. Columns: 3 channel, 6 received, 8 completed.
+    edit_lines(csv_log, lambda i, line: (
+        set_cell(line, 3, "Fax") if i == 2 else
+        set_cell(line, 6, "31/02/2025 10:00") if i == 3 else
+        set_cell(set_cell(line, 6, "10/04/2025 10:00"), 8, "09/04/2025 10:00") if i == 4 else
+        set_cell(line, 1, "") if i == 5 else line))
+    result = ingest_file(SOURCE, csv_log)
+    failures = {r["_row_number"]: r["failures"] for r in rows(
+        warehouse_url, "select _row_number, failures from quarantine.document_events")}
+    rules = {n: {f["rule"] for f in fs} for n, fs in failures.items()}
+    assert rules[2] == {"enum_value"} and failures[2][0]["value"] == "Fax"
+    assert rules[3] == {"timestamp_format"}
+    assert rules[4] == {"completed_after_received"}
+    assert failures[4][0]["value"] == {"received_at": "10/04/2025 10:00",
+                                       "completed_at": "09/04/2025 10:00"}
+    assert "agency_code_present" in rules[5]
+    assert result.rows_quarantined == 4
+    assert_ledger_invariant(warehouse_url, "document_events")
+
+
+def test_malformed_json_line_is_quarantined_not_lost(warehouse_url, tmp_path, events):
+    path = tmp_path / "log.jsonl"
+    write_document_jsonl(path, iter(events[:5]))
+    lines = path.read_text().splitlines()
+    lines.insert(2, '{"document_id": "VB-broken", ')
+    path.write_text("\n".join(lines) + "\n")
+    result = ingest_file(SOURCE, path)
+    assert result.rows_read == 6
+    (bad,) = rows(warehouse_url, "select _row_number, failures from quarantine.document_events")
+    assert bad["_row_number"] == 3
+    assert bad["failures"][0]["rule"] == "record_readable"
+    assert "invalid JSON" in bad["failures"][0]["value"]
+    assert json.dumps(bad["failures"])  # the reason is stored as data
+    assert_ledger_invariant(warehouse_url, "document_events")
+
+
+def test_future_receipt_is_quarantined(warehouse_url, csv_log):
+    future = (datetime.now() + timedelta(days=30)).strftime("%d/%m/%Y %H:%M")
+    edit_lines(csv_log, lambda i, line: set_cell(set_cell(line, 6, future), 8, "")
+               if i == 2 else line)
+    ingest_file(SOURCE, csv_log)
+    (bad,) = rows(warehouse_url, "select failures from quarantine.document_events")
+    assert {f["rule"] for f in bad["failures"]} == {"not_in_future"}
