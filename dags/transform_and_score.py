@@ -1,7 +1,7 @@
 """
 ### Transform and score
 
-Runs when new raw data lands (the `raw.public_services` Asset): the dbt project in
+Runs when new raw data lands (any of the `raw.*` Assets): the dbt project in
 `dbt_project/` through astronomer-cosmos, one task per model that builds it and runs
 its tests, rendered from the prebuilt `dbt_project/target/manifest.json` (`dti manifest`).
 Then publishes the `marts` Asset for the BI side.
@@ -18,7 +18,7 @@ from airflow.sdk import dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import LoadMode, TestBehavior
 
-from ingestion.assets import MARTS, RAW_PUBLIC_SERVICES
+from ingestion.assets import MARTS, RAW_ASSETS
 from ingestion.dbt import dbt_executable, manifest_path
 from ingestion.paths import DBT_PROJECT_DIR
 
@@ -26,7 +26,9 @@ from ingestion.paths import DBT_PROJECT_DIR
 @dag(
     dag_id="transform_and_score",
     start_date=datetime(2025, 1, 1),
-    schedule=[RAW_PUBLIC_SERVICES],
+    # Any raw table that changed triggers a run.
+    schedule=(RAW_ASSETS["public_services"] | RAW_ASSETS["document_logs"]
+              | RAW_ASSETS["soc_alerts"]),
     catchup=False,
     max_active_runs=1,
     default_args={"retries": 1, "retry_delay": timedelta(minutes=2)},

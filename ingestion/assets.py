@@ -4,5 +4,10 @@ from __future__ import annotations
 
 from airflow.sdk import Asset
 
-RAW_PUBLIC_SERVICES = Asset(name="raw.public_services", uri="dti://warehouse/raw/public_services")
+RAW_ASSETS = {
+    "public_services": Asset(name="raw.public_services",
+                             uri="dti://warehouse/raw/public_services"),
+    "document_logs": Asset(name="raw.document_events", uri="dti://warehouse/raw/document_events"),
+    "soc_alerts": Asset(name="raw.security_alerts", uri="dti://warehouse/raw/security_alerts"),
+}
 MARTS = Asset(name="marts", uri="dti://warehouse/marts")

@@ -123,14 +123,15 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     url = warehouse_url(start=True)
     print(f"warehouse: {url}")
     migrate(url)
-    inbox = state_dir() / "demo" / "inbox"
-    files = generate(inbox, seed=args.seed)
-    print("sample exports in " + str(inbox) + ": " + ", ".join(
+    data_root = state_dir() / "demo" / "data"
+    files = generate(data_root / "inbox", seed=args.seed)
+    print("sample exports in " + str(data_root / "inbox") + ": " + ", ".join(
         f"{len(paths)} {source}" for source, paths in files.items()))
     build_manifest()
     configure(url)
-    print("running DAG ingest_public_services ...")
-    run_dag("ingest_public_services", {"inbox": str(inbox)})
+    for source in SOURCES:
+        print(f"running DAG ingest_{source} ...")
+        run_dag(f"ingest_{source}", {"data_root": str(data_root)})
     print("running DAG transform_and_score ...")
     run_dag("transform_and_score")
     print()
@@ -152,12 +153,14 @@ def _print_ledger(url: str) -> None:
 
     with psycopg.connect(url) as conn:
         rows = conn.execute(
-            "select status, count(*), sum(rows_read), sum(rows_loaded), sum(rows_quarantined) "
-            "from meta.batches where source = 'public_services' group by status order by status"
+            "select source, status, count(*), sum(rows_read), sum(rows_loaded), "
+            "sum(rows_quarantined), sum(rows_excluded) from meta.batches "
+            "group by source, status order by source, status"
         ).fetchall()
-    print("batch ledger (public_services): " + "; ".join(
-        f"{s}: {n} files, {read} rows read, {loaded} loaded, {q} quarantined"
-        for s, n, read, loaded, q in rows))
+    print("batch ledger:")
+    for source, status, n, read, loaded, q, excluded in rows:
+        print(f"  {source:<16} {status:<10} {n:>3} files {read:>7} rows read {loaded:>7} loaded "
+              f"{q:>5} quarantined {excluded:>5} excluded")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,18 +1,35 @@
-"""The inbox: where agency exports arrive, one folder per source."""
+"""The inbox: where agency exports arrive, one folder per source.
+
+A processed file leaves the inbox, so the next run does not see it again: a loaded
+(or already-loaded) file goes to ``archive/<source>/``, a rejected one to
+``rejected/<source>/``, both named with the file's hash so nothing is overwritten,
+and the ledger row says where it went. A file whose load failed for another reason
+(the warehouse was down) stays in the inbox for the next try. Nothing is deleted.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
-from ingestion.paths import PROJECT_DIR
+import psycopg
 
-SUFFIXES = {".csv", ".xlsx", ".json", ".jsonl"}
+from ingestion.ledger import BatchResult, file_sha256
+from ingestion.load import BatchRejected, ingest_file
+from ingestion.paths import PROJECT_DIR
+from ingestion.warehouse import warehouse_url
+
+SUFFIXES = {".csv", ".xlsx", ".json", ".jsonl", ".ndjson"}
+
+
+def data_root(root: str | Path | None = None) -> Path:
+    """The folder holding inbox/, archive/ and rejected/."""
+    return Path(root or os.environ.get("DTI_DATA_DIR") or PROJECT_DIR / "data")
 
 
 def inbox_dir(source: str, root: str | Path | None = None) -> Path:
-    base = Path(root or os.environ.get("DTI_INBOX_DIR", PROJECT_DIR / "data" / "inbox"))
-    return base / source
+    return data_root(root) / "inbox" / source
 
 
 def discover(source: str, root: str | Path | None = None) -> list[Path]:
@@ -21,3 +38,29 @@ def discover(source: str, root: str | Path | None = None) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
+
+
+def _move(path: Path, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{file_sha256(path)[:12]}_{path.name}"
+    shutil.move(str(path), target)
+    return target
+
+
+def _record_archive(batch_id: int, target: Path) -> None:
+    with psycopg.connect(warehouse_url(), autocommit=True) as conn:
+        conn.execute("update meta.batches set archived_to = %s where batch_id = %s",
+                     (str(target), batch_id))
+
+
+def process_file(source: str, path: str | Path, root: str | Path | None = None) -> BatchResult:
+    """Load one inbox file and move it out of the inbox according to the outcome."""
+    path = Path(path)
+    base = data_root(root)
+    try:
+        result = ingest_file(source, path)
+    except BatchRejected as exc:
+        _record_archive(exc.result.batch_id, _move(path, base / "rejected" / source))
+        raise
+    _record_archive(result.batch_id, _move(path, base / "archive" / source))
+    return result

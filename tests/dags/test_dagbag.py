@@ -2,7 +2,8 @@
 
 import pytest
 
-EXPECTED = {"ingest_public_services", "transform_and_score"}
+EXPECTED = {"ingest_public_services", "ingest_document_logs", "ingest_soc_alerts",
+            "transform_and_score"}
 
 
 @pytest.fixture(scope="module")
@@ -43,4 +44,6 @@ def test_transform_is_scheduled_on_the_raw_asset_and_runs_every_model(dagbag):
               if n["resource_type"] == "model"]
     for model in models:
         assert f"dbt.{model}_model_build" in task_ids
-    assert "raw.public_services" in str(dag.timetable.asset_condition)
+    condition = str(dag.timetable.asset_condition)
+    for table in ("raw.public_services", "raw.document_events", "raw.security_alerts"):
+        assert table in condition

@@ -35,13 +35,18 @@ def test_ingest_then_transform_dags_produce_the_766_progress_scores(dag_env, tmp
     from ingestion.airflow_runtime import run_dag
     from ingestion.generate import generate
 
-    inbox = tmp_path / "inbox"
-    generate(inbox, seed=7)
-    run_dag("ingest_public_services", {"inbox": str(inbox)})
+    files = generate(tmp_path / "inbox", seed=7)
+    for source in files:
+        run_dag(f"ingest_{source}", {"data_root": str(tmp_path)})
     with psycopg.connect(dag_env) as conn:
-        assert conn.execute(
-            "select status, count(*), sum(rows_loaded) from meta.batches group by status"
-        ).fetchall() == [("loaded", 6, 84)]
+        ledger = dict(((s, st), n) for s, st, n in conn.execute(
+            "select source, status, count(*) from meta.batches group by 1, 2"))
+        assert conn.execute("select sum(rows_loaded) from meta.batches "
+                            "where source = 'public_services'").fetchone() == (84,)
+    assert ledger == {(s, "loaded"): len(paths) for s, paths in files.items()}
+    # Every file left the inbox for the archive.
+    assert not any(any((tmp_path / "inbox" / s).iterdir()) for s in files)
+    assert len(list((tmp_path / "archive").rglob("*"))) == sum(map(len, files.values())) + 3
 
     run_dag("transform_and_score")
     with psycopg.connect(dag_env) as conn:
@@ -53,15 +58,31 @@ def test_ingest_then_transform_dags_produce_the_766_progress_scores(dag_env, tmp
     assert got == expected_progress()
 
 
-def test_ingest_dag_rerun_on_the_same_inbox_skips_every_file(dag_env, tmp_path):
+def test_ingest_dag_rerun_on_the_same_files_skips_every_file(dag_env, tmp_path):
     from ingestion.airflow_runtime import run_dag
-    from ingestion.generate import generate
+    from ingestion.generate import generate_public_services
 
-    inbox = tmp_path / "inbox"
-    generate(inbox, seed=7)
-    run_dag("ingest_public_services", {"inbox": str(inbox)})
-    run_dag("ingest_public_services", {"inbox": str(inbox)})
+    for _ in range(2):
+        generate_public_services(tmp_path / "inbox", seed=7)
+        run_dag("ingest_public_services", {"data_root": str(tmp_path)})
     with psycopg.connect(dag_env) as conn:
         assert dict(conn.execute("select status, count(*) from meta.batches group by status")
                     ) == {"loaded": 6, "skipped": 6}
         assert conn.execute("select count(*) from raw.public_services").fetchone()[0] == 84
+
+
+def test_a_rejected_file_fails_its_own_task_only(dag_env, tmp_path):
+    from ingestion.airflow_runtime import run_dag
+    from ingestion.generate import generate_public_services
+
+    paths = generate_public_services(tmp_path / "inbox", seed=7)
+    bad = paths[2]
+    lines = bad.read_bytes().split(b"\r\n")
+    bad.write_bytes(b"\r\n".join(lines[:2] + lines[3:]))  # no reporting period
+    with pytest.raises(RuntimeError, match="failed"):
+        run_dag("ingest_public_services", {"data_root": str(tmp_path)})
+    with psycopg.connect(dag_env) as conn:
+        statuses = dict(conn.execute("select status, count(*) from meta.batches group by 1"))
+    assert statuses == {"loaded": 5, "rejected": 1}
+    (kept,) = (tmp_path / "rejected" / "public_services").iterdir()
+    assert kept.name.endswith(bad.name)

@@ -1,0 +1,14 @@
+"""
+### Ingest SOC alerts (Airflow DAG)
+
+Loads Suricata EVE JSON, Wazuh `alerts.json` and SOC portal CSV exports waiting in
+`data/inbox/soc_alerts/`, one mapped task per file, into `raw.security_alerts`.
+Severity is normalised to low / medium / high / critical; assets are mapped to
+agencies through `ingestion/config/asset_map.yaml` (an alert on an unknown asset is
+quarantined). Suite: `expectations/soc_alerts.json`. Emits the
+`raw.security_alerts` Asset.
+"""
+
+from ingestion.ingest_dag import build_ingest_dag
+
+dag = build_ingest_dag("soc_alerts", schedule="@hourly", doc_md=__doc__)

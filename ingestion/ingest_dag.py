@@ -1,0 +1,50 @@
+"""The shape every ingest DAG shares: find the inbox files, load each in its own
+mapped task (one bad file fails only its own task), emit the raw table's Asset."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import Param, dag, task
+
+from ingestion.assets import RAW_ASSETS
+
+
+def build_ingest_dag(source: str, schedule: str, doc_md: str):
+    @dag(
+        dag_id=f"ingest_{source}",
+        start_date=datetime(2025, 1, 1),
+        schedule=schedule,
+        catchup=False,
+        max_active_runs=1,
+        default_args={"retries": 2, "retry_delay": timedelta(minutes=2)},
+        params={"data_root": Param(
+            None, type=["null", "string"],
+            description="Folder with inbox/, archive/, rejected/; default data/ or DTI_DATA_DIR",
+        )},
+        tags=["dti", "ingest", source],
+        doc_md=doc_md,
+    )
+    def ingest():
+        @task
+        def discover_files(params=None) -> list[str]:
+            from ingestion.inbox import discover
+
+            return [str(p) for p in discover(source, params["data_root"])]
+
+        @task(outlets=[RAW_ASSETS[source]], map_index_template="{{ task.op_kwargs['path'] }}")
+        def load_file(path: str, params=None) -> dict:
+            from airflow.sdk.exceptions import AirflowFailException
+
+            from ingestion.inbox import process_file
+            from ingestion.load import BatchRejected
+
+            try:
+                return process_file(source, path, params["data_root"]).as_dict()
+            except BatchRejected as exc:
+                # A rejected file fails the same way on every try: no retries.
+                raise AirflowFailException(str(exc)) from exc
+
+        load_file.expand(path=discover_files())
+
+    return ingest()
