@@ -99,6 +99,32 @@ def write_public_service_report(path: Path, rows: list[AgencyMonth], period: dat
         w.writerow(["", "", "Tổng cộng", *(vn_int(n) for n in totals)])
 
 
+def write_public_service_xlsx(path: Path, rows: list[AgencyMonth], period: date) -> None:
+    """The same report as an XLSX workbook with a two-row header of merged cells, the
+    layout one-stop-shop systems print."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    ws = book.active
+    ws.title = "Bao cao"
+    ws.append(["ỦY BAN NHÂN DÂN TỈNH QUẢNG NINH"])
+    ws.append(["BÁO CÁO TÌNH HÌNH GIẢI QUYẾT HỒ SƠ THỦ TỤC HÀNH CHÍNH"])
+    end = _month_end(period)
+    ws.append([f"Kỳ báo cáo: từ ngày {period:%d/%m/%Y} đến ngày {end:%d/%m/%Y}"])
+    ws.append([])
+    ws.append(["STT", "Mã cơ quan", "Tên cơ quan", "Số hồ sơ tiếp nhận", None, None, None,
+               "Đã giải quyết", None, None, "Đang giải quyết", None])
+    ws.append([None, None, None, "Trực tuyến", "Trực tuyến toàn trình", "Trực tiếp",
+               "Bưu chính", "Trước hạn", "Đúng hạn", "Quá hạn", "Trong hạn", "Quá hạn"])
+    for cells in ("A5:A6", "B5:B6", "C5:C6", "D5:G5", "H5:J5", "K5:L5", "A1:L1", "A2:L2"):
+        ws.merge_cells(cells)
+    for i, r in enumerate(rows, start=1):
+        ws.append([i, r.agency_code, r.agency_name, *r.counts])
+    totals = [sum(col) for col in zip(*(r.counts for r in rows), strict=True)]
+    ws.append([None, None, "Tổng cộng", *totals])
+    book.save(path)
+
+
 def public_service_months(seed: int, months: list[date]) -> dict[date, list[AgencyMonth]]:
     rng = random.Random(seed)
     departments = [a for a in load_registry() if a.level == "department"]

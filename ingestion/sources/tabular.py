@@ -1,10 +1,11 @@
-"""Read a Vietnamese tabular export (CSV): reports and event logs alike.
+"""Read a Vietnamese tabular export (CSV or XLSX): reports and event logs alike.
 
-Such reports carry title rows above the header (the report name, the reporting
-period), Vietnamese headers, numbers as ``1.234`` and a closing "Tổng cộng" row
-that is not an agency. The reader finds the header row, maps headers to canonical
-columns through the source's aliases and yields text rows one at a time, so memory
-does not grow with the file.
+Such exports carry title rows above the header (the report name, the reporting
+period), Vietnamese headers, sometimes over two rows with merged cells ("Số hồ sơ
+tiếp nhận" over "Trực tuyến | Trực tiếp | Bưu chính"), numbers as ``1.234`` and a
+closing "Tổng cộng" row that is not an agency. The reader finds the header, maps it
+to canonical columns through the source's aliases and yields text rows one at a
+time, so memory does not grow with the file.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import csv
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from ingestion.source_config import SourceConfig
@@ -25,8 +26,8 @@ from ingestion.text import fold, nfc
 @dataclass
 class ReportLayout:
     path: Path
-    encoding: str
-    header_row: int  # 1-based line of the header in the file
+    encoding: str | None  # None for XLSX
+    header_row: int  # 1-based row of the (last) header row
     columns: list[str]  # canonical names; unknown headers as unmapped__<folded>
     keep: list[int]  # positions of the cells that become columns
     exclude_at: int | None  # position of the exclusion marker column, if any
@@ -50,26 +51,77 @@ def detect_encoding(path: Path) -> str:
         return "cp1258"  # Windows Vietnamese, what older desktop exports use
 
 
+def _cell_text(value: object) -> str:
+    """An XLSX cell as the text a CSV export would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M:%S" if value.time() != datetime.min.time()
+                              else "%d/%m/%Y")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _file_rows(path: Path, encoding: str | None) -> Iterator[list[str]]:
+    if encoding is None:
+        from openpyxl import load_workbook
+
+        # read_only streams the sheet; merged cells come as a value and empty cells.
+        book = load_workbook(path, read_only=True, data_only=True)
+        try:
+            for row in book.worksheets[0].iter_rows(values_only=True):
+                yield [_cell_text(v) for v in row]
+        finally:
+            book.close()
+        return
+    with path.open(encoding=encoding, newline="") as fh:
+        yield from csv.reader(fh)
+
+
 def _period_from_titles(titles: list[str], config: SourceConfig) -> date | None:
     text = " ".join(fold(t) for t in titles)
     for pattern in config.period_patterns:
         m = re.search(pattern, text)
-        if not m:
-            continue
-        nums = [int(g) for g in m.groups()]
-        month, year = nums[-2], nums[-1]
-        return date(year, month, 1)
+        if m:
+            nums = [int(g) for g in m.groups()]
+            return date(nums[-1], nums[-2], 1)
     return None
 
 
-def _map_header(cells: list[str], config: SourceConfig
+def _two_row_header(upper: list[str], lower: list[str]) -> list[str]:
+    """Headers of a two-row header: a merged upper cell spans the empty cells to its
+    right, and each column's header is the upper text then the lower text."""
+    width = max(len(upper), len(lower))
+    upper = upper + [""] * (width - len(upper))
+    lower = lower + [""] * (width - len(lower))
+    out, span = [], ""
+    for up, low in zip(upper, lower, strict=True):
+        if up.strip():
+            span = up
+        elif not low.strip():
+            span = ""
+        out.append(f"{span} {low}".strip() if low.strip() else up)
+    return out
+
+
+def _canonical(config: SourceConfig, combined: str, lower: str | None) -> str | None:
+    """A two-row header matches as a whole ('Đang giải quyết Quá hạn'), else by its
+    lower cell alone ('Trực tuyến')."""
+    return config.canonical(combined) or (config.canonical(lower) if lower else None)
+
+
+def _map_header(cells: list[str], lowers: list[str] | None, config: SourceConfig
                 ) -> tuple[list[str], list[int], int | None]:
     names, keep, exclude_at = [], [], None
     for pos, cell in enumerate(cells):
         key = fold(cell)
         if not key or key in config.ignored_columns:
             continue
-        canonical = config.canonical(cell)
+        low = lowers[pos] if lowers and pos < len(lowers) else None
+        canonical = _canonical(config, cell, low)
         if canonical is not None and canonical == config.exclude_column:
             exclude_at = pos
             continue
@@ -79,20 +131,32 @@ def _map_header(cells: list[str], config: SourceConfig
 
 
 def read_layout(path: Path, config: SourceConfig) -> ReportLayout:
-    encoding = detect_encoding(path)
+    encoding = None if path.suffix.lower() in {".xlsx", ".xlsm"} else detect_encoding(path)
     titles: list[str] = []
-    required = sum(1 for c in config.columns if c.required)
-    with path.open(encoding=encoding, newline="") as fh:
-        for line_no, cells in enumerate(csv.reader(fh), start=1):
-            if line_no > config.title_marker_rows:
-                break
-            known = sum(1 for c in cells if config.canonical(c))
-            # The header is the first row where most of the known columns appear.
-            if known >= max(2, required // 2):
-                names, keep, exclude_at = _map_header(cells, config)
-                return ReportLayout(path, encoding, line_no, names, keep, exclude_at,
-                                    len(cells), _period_from_titles(titles, config))
-            titles.extend(c for c in cells if c.strip())
+    needed = max(2, sum(1 for c in config.columns if c.required) // 2)
+    head: list[list[str]] = []
+    for cells in _file_rows(path, encoding):
+        head.append(cells)
+        if len(head) > config.title_marker_rows + 1:
+            break
+    for i, cells in enumerate(head):
+        single = sum(1 for c in cells if config.canonical(c))
+        below = head[i + 1] if i + 1 < len(head) else []
+        combined = _two_row_header(cells, below)
+        double = sum(1 for c, low in zip(combined, below + [""] * len(combined), strict=False)
+                     if _canonical(config, c, low))
+        # The header is the first row where most of the required columns appear,
+        # alone or together with the row below it.
+        if max(single, double) >= needed:
+            if double > single:
+                names, keep, exclude_at = _map_header(combined, below, config)
+                row, width = i + 2, len(combined)
+            else:
+                names, keep, exclude_at = _map_header(cells, None, config)
+                row, width = i + 1, len(cells)
+            return ReportLayout(path, encoding, row, names, keep, exclude_at, width,
+                                _period_from_titles(titles, config))
+        titles.extend(c for c in cells if c.strip())
     raise ReportFormatError(
         f"{path.name}: no header row with the {config.source} columns in the first "
         f"{config.title_marker_rows} rows (rule: header_found)"
@@ -100,38 +164,37 @@ def read_layout(path: Path, config: SourceConfig) -> ReportLayout:
 
 
 def iter_rows(layout: ReportLayout, config: SourceConfig,
-              extract: Extract | None = None) -> Iterator[tuple[int, list[str]]]:
-    """Yield (line number, cells) for each data row: values normalised by column type,
+              extract: Extract | None = None) -> Iterator[tuple[int, list[str | None]]]:
+    """Yield (row number, cells) for each data row: values normalised by column type,
     totals skipped, excluded rows (e.g. state secrets) counted on ``extract``."""
     by_name = {c.name: c for c in config.columns}
     norms = [by_name[n].normaliser() if n in by_name else str.strip for n in layout.columns]
     positions = list(zip(layout.keep, norms, strict=True))
     width = max([*layout.keep, layout.exclude_at or 0], default=0) + 1
     missing = [None] * len(optional_missing(layout, config))
-    with layout.path.open(encoding=layout.encoding, newline="") as fh:
-        for line_no, cells in enumerate(csv.reader(fh), start=1):
-            if line_no <= layout.header_row or not any(c.strip() for c in cells):
-                continue
-            if config.total_row_markers and any(
-                fold(c) in config.total_row_markers for c in cells[:4]
-            ):
-                continue
-            error = None
-            if len(cells) > layout.header_cells and any(c.strip() for c in
-                                                        cells[layout.header_cells:]):
-                error = f"{len(cells)} cells, header has {layout.header_cells}"
-            if len(cells) < width:
-                cells = cells + [""] * (width - len(cells))
-            if layout.exclude_at is not None and fold(cells[layout.exclude_at]) in (
-                config.exclude_values
-            ):
-                if extract is not None:
-                    extract.exclude(config.exclude_column or "excluded")
-                continue
-            # Windows-1258 files carry decomposed tone marks: compose them for storage.
-            values = [norm(nfc(cells[pos]) if not cells[pos].isascii() else cells[pos])
-                      for pos, norm in positions]
-            yield line_no, [*values, *missing, error]
+    for line_no, cells in enumerate(_file_rows(layout.path, layout.encoding), start=1):
+        if line_no <= layout.header_row or not any(c.strip() for c in cells):
+            continue
+        if config.total_row_markers and any(
+            fold(c) in config.total_row_markers for c in cells[:4]
+        ):
+            continue
+        error = None
+        if len(cells) > layout.header_cells and any(c.strip() for c in
+                                                    cells[layout.header_cells:]):
+            error = f"{len(cells)} cells, header has {layout.header_cells}"
+        if len(cells) < width:
+            cells = cells + [""] * (width - len(cells))
+        if layout.exclude_at is not None and fold(cells[layout.exclude_at]) in (
+            config.exclude_values
+        ):
+            if extract is not None:
+                extract.exclude(config.exclude_column or "excluded")
+            continue
+        # Windows-1258 files carry decomposed tone marks: compose them for storage.
+        values = [norm(nfc(cells[pos]) if not cells[pos].isascii() else cells[pos])
+                  for pos, norm in positions]
+        yield line_no, [*values, *missing, error]
 
 
 def optional_missing(layout: ReportLayout, config: SourceConfig) -> list[str]:

@@ -168,3 +168,20 @@ def test_cli_ingest_exits_non_zero_on_a_rejected_file(warehouse_url, sample_expo
     captured = capsys.readouterr()
     assert "loaded 14" in captured.out
     assert f"REJECTED {bad.name}" in captured.err
+
+
+def test_xlsx_with_two_row_merged_header_loads_like_the_csv(warehouse_url, tmp_path,
+                                                            sample_exports):
+    from ingestion.generate import write_public_service_xlsx
+
+    month = default_months()[0]
+    xlsx = tmp_path / "dvc_2025-03.xlsx"
+    write_public_service_xlsx(xlsx, public_service_months(7, default_months())[month], month)
+    cols = ("agency_code, agency_name, period_month, received_online, received_full_online, "
+            "received_in_person, received_postal, resolved_early, resolved_on_time, "
+            "resolved_late, in_progress_within_deadline, in_progress_overdue")
+    ingest_file(SOURCE, sample_exports[0])
+    from_csv = rows(warehouse_url, f"select {cols} from raw.public_services order by 1")
+    result = ingest_file(SOURCE, xlsx)  # same partition: replaces the CSV's rows
+    assert (result.status, result.rows_loaded, result.rows_quarantined) == ("loaded", 14, 0)
+    assert rows(warehouse_url, f"select {cols} from raw.public_services order by 1") == from_csv

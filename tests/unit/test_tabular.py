@@ -86,3 +86,21 @@ def test_row_longer_than_its_header_is_marked_unreadable(tmp_path):
     rows = dict(extract.rows)
     assert rows[6][-1] == "13 cells, header has 12"
     assert rows[7][-1] is None
+
+
+def test_two_row_header_with_merged_cells(tmp_path):
+    lines = [
+        *REPORT[:4],
+        "STT,Mã cơ quan,Tên cơ quan,Số hồ sơ tiếp nhận,,,,Đã giải quyết,,,Đang giải quyết,",
+        ",,,Trực tuyến,Trực tuyến toàn trình,Trực tiếp,Bưu chính,Trước hạn,Đúng hạn,"
+        "Quá hạn,Trong hạn,Quá hạn",
+        *REPORT[5:],
+    ]
+    extract = read_tabular(write(tmp_path / "r.csv", lines), CONFIG)
+    assert extract.columns[:11] == [
+        "agency_code", "agency_name", "received_online", "received_full_online",
+        "received_in_person", "received_postal", "resolved_early", "resolved_on_time",
+        "resolved_late", "in_progress_within_deadline", "in_progress_overdue"]
+    rows = list(extract.rows)
+    assert [n for n, _ in rows] == [7, 8]
+    assert rows[0][1][2] == "1234"
