@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -74,6 +75,25 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
               + (f", excluded {r.rows_excluded}" if r.rows_excluded else "")
               + (f" (same file as batch {r.duplicate_of})" if r.duplicate_of else ""))
     return status
+
+
+def _cmd_pull(args: argparse.Namespace) -> int:
+    from ingestion.inbox import data_root, inbox_dir
+    from ingestion.portal_api import PortalClient, PortalError, pull_public_services
+
+    url = args.url or os.environ.get("DTI_PORTAL_URL")
+    if not url:
+        print("give --url or set DTI_PORTAL_URL", file=sys.stderr)
+        return 2
+    client = PortalClient(url.rstrip("/"), args.token or os.environ.get("DTI_PORTAL_TOKEN", ""))
+    try:
+        path = pull_public_services(client, args.period, inbox_dir("public_services"),
+                                    data_root() / "pulls")
+    except PortalError as exc:
+        print(f"pull failed: {exc} (run again to resume)", file=sys.stderr)
+        return 1
+    print(path)
+    return 0
 
 
 def _cmd_transform(args: argparse.Namespace) -> int:
@@ -183,6 +203,13 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("source", choices=sorted(SOURCES))
     i.add_argument("paths", nargs="+")
     i.set_defaults(func=_cmd_ingest)
+
+    pl = sub.add_parser("pull", help="pull a month from the public-service portal API")
+    pl.add_argument("source", choices=["public_services"])
+    pl.add_argument("--period", required=True, help="YYYY-MM")
+    pl.add_argument("--url", help="portal base URL (default DTI_PORTAL_URL)")
+    pl.add_argument("--token", help="API token (default DTI_PORTAL_TOKEN)")
+    pl.set_defaults(func=_cmd_pull)
 
     t = sub.add_parser("transform", help="dbt build (extra arguments go to dbt)")
     t.add_argument("dbt_args", nargs=argparse.REMAINDER)

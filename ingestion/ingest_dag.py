@@ -10,7 +10,17 @@ from airflow.sdk import Param, dag, task
 from ingestion.assets import RAW_ASSETS
 
 
-def build_ingest_dag(source: str, schedule: str, doc_md: str):
+def build_ingest_dag(source: str, schedule: str, doc_md: str, pull_portal: bool = False):
+    """``pull_portal``: first pull the month from the public-service portal API into
+    the inbox (when DTI_PORTAL_URL is set); param ``period`` picks the month."""
+    params = {"data_root": Param(
+        None, type=["null", "string"],
+        description="Folder with inbox/, archive/, rejected/; default data/ or DTI_DATA_DIR",
+    )}
+    if pull_portal:
+        params["period"] = Param(None, type=["null", "string"],
+                                 description="YYYY-MM to pull; default the month before the run")
+
     @dag(
         dag_id=f"ingest_{source}",
         start_date=datetime(2025, 1, 1),
@@ -18,10 +28,7 @@ def build_ingest_dag(source: str, schedule: str, doc_md: str):
         catchup=False,
         max_active_runs=1,
         default_args={"retries": 2, "retry_delay": timedelta(minutes=2)},
-        params={"data_root": Param(
-            None, type=["null", "string"],
-            description="Folder with inbox/, archive/, rejected/; default data/ or DTI_DATA_DIR",
-        )},
+        params=params,
         tags=["dti", "ingest", source],
         doc_md=doc_md,
     )
@@ -45,6 +52,17 @@ def build_ingest_dag(source: str, schedule: str, doc_md: str):
                 # A rejected file fails the same way on every try: no retries.
                 raise AirflowFailException(str(exc)) from exc
 
-        load_file.expand(path=discover_files())
+        files = discover_files()
+        if pull_portal:
+
+            @task
+            def pull_from_portal(params=None, data_interval_end=None) -> str | None:
+                from ingestion.portal_api import pull_for_run
+
+                day = data_interval_end.date() if data_interval_end else None
+                return pull_for_run(params["data_root"], params["period"], day)
+
+            pull_from_portal() >> files
+        load_file.expand(path=files)
 
     return ingest()

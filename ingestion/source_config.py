@@ -71,6 +71,8 @@ class SourceConfig:
     total_row_markers: tuple[str, ...] = ()
     ignored_columns: tuple[str, ...] = ()
     title_marker_rows: int = 15
+    # JSON paths of a record's reporting period, for sources whose export states it.
+    json_period: tuple[tuple[str, ...], ...] = ()
     # Rows whose column has one of these (folded) values are excluded, counted, not kept.
     exclude_column: str | None = None
     exclude_values: frozenset[str] = frozenset()
@@ -135,6 +137,7 @@ def load_source_config(source: str) -> SourceConfig:
         total_row_markers=tuple(fold(m) for m in doc.get("total_row_markers", [])),
         ignored_columns=tuple(fold(c) for c in doc.get("ignored_columns", [])),
         title_marker_rows=doc.get("title_marker_rows", 15),
+        json_period=tuple(tuple(p.split(".")) for p in doc.get("json_period", [])),
         exclude_column=exclude.get("column"),
         exclude_values=frozenset(fold(v) for v in exclude.get("values", [])),
         extra=doc.get("extra") or {},

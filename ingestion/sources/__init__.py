@@ -23,6 +23,10 @@ class SourceSpec:
 
 
 def _read_public_services(path: Path, config: SourceConfig) -> Extract:
+    if path.suffix.lower() in {".json", ".jsonl"}:
+        from ingestion.sources.json_records import read_json_records
+
+        return read_json_records(path, config)
     from ingestion.sources.tabular import read_tabular
 
     return read_tabular(path, config)

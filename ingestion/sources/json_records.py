@@ -9,7 +9,9 @@ validation quarantines it.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,22 @@ def as_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def parse_period(text: str) -> date | None:
+    """'2025-03', '2025-03-01' or '03/2025' -> 2025-03-01."""
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})(-\d{1,2})?", text.strip())
+    if m:
+        return date(int(m.group(1)), int(m.group(2)), 1)
+    m = re.fullmatch(r"(\d{1,2})/(\d{4})", text.strip())
+    return date(int(m.group(2)), int(m.group(1)), 1) if m else None
+
+
+def _stated_period(path: Path, config: SourceConfig) -> date | None:
+    for _, record, _ in _records(path):
+        if isinstance(record, dict):
+            return parse_period(as_text(lookup(record, config.json_period)))
+    return None
+
+
 def _records(path: Path) -> Iterator[tuple[int, Any, str | None]]:
     """(record number, object or None, parse error) for each record in the file."""
     with path.open(encoding="utf-8-sig") as fh:
@@ -72,6 +90,8 @@ def read_json_records(path: Path, config: SourceConfig, keep: dict[str, str] | N
     norms = [(c.json_paths, c.normaliser()) for c in columns]
     exclude = config.column(config.exclude_column) if config.exclude_column else None
     filters = [(tuple(k.split(".")), v) for k, v in (keep or {}).items()]
+    if config.json_period:
+        extract.period = _stated_period(path, config)
 
     def rows() -> Iterator[tuple[int, list[str | None]]]:
         for n, record, error in _records(path):
@@ -89,8 +109,13 @@ def read_json_records(path: Path, config: SourceConfig, keep: dict[str, str] | N
             ):
                 extract.exclude(exclude.name)
                 continue
+            error = None
+            if config.json_period:
+                stated = as_text(lookup(record, config.json_period))
+                if parse_period(stated) != extract.period:
+                    error = f"period {stated!r} differs from the file's {extract.period}"
             yield n, [norm(as_text(lookup(record, paths))) or None for paths, norm in norms] + [
-                None]
+                error]
 
     extract.rows = rows()
     return extract

@@ -86,3 +86,23 @@ def test_a_rejected_file_fails_its_own_task_only(dag_env, tmp_path):
     assert statuses == {"loaded": 5, "rejected": 1}
     (kept,) = (tmp_path / "rejected" / "public_services").iterdir()
     assert kept.name.endswith(bad.name)
+
+
+def test_public_services_dag_pulls_the_portal_month_then_loads_it(dag_env, tmp_path,
+                                                                  monkeypatch):
+    from ingestion.airflow_runtime import run_dag
+    from tests.integration.test_portal_api import portal_records
+    from tests.portal_server import PortalState, serve
+
+    state = PortalState(token="t0ken", records=portal_records())
+    server, url = serve(state)
+    try:
+        monkeypatch.setenv("DTI_PORTAL_URL", url)
+        monkeypatch.setenv("DTI_PORTAL_TOKEN", "t0ken")
+        run_dag("ingest_public_services", {"data_root": str(tmp_path), "period": "2025-05"})
+    finally:
+        server.shutdown()
+    assert state.requests == [1]  # 14 records fit one page of 100
+    with psycopg.connect(dag_env) as conn:
+        assert conn.execute("select source_file like '%portal_dvc_2025-05.json', period, "
+                            "rows_loaded from meta.batches").fetchall() == [(True, "2025-05", 14)]

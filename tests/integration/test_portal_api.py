@@ -1,0 +1,102 @@
+"""Pulling the portal API: pagination, token, rate limits and retries, resuming."""
+
+import pytest
+
+from ingestion.generate import default_months, public_service_months
+from ingestion.load import ingest_file
+from ingestion.portal_api import PortalClient, PortalError, pull_public_services
+from tests.integration.helpers import rows
+from tests.portal_server import PortalState, serve
+
+MONTH = default_months()[1]
+PERIOD = f"{MONTH:%Y-%m}"
+
+
+def portal_records() -> list[dict]:
+    out = []
+    for month, agencies in public_service_months(7, default_months()).items():
+        for a in agencies:
+            out.append({
+                "maDonVi": a.agency_code, "tenDonVi": a.agency_name,
+                "kyBaoCao": f"{month:%Y-%m}",
+                "tiepNhanTrucTuyen": a.received_online,
+                "tiepNhanTrucTuyenToanTrinh": a.received_full_online,
+                "tiepNhanTrucTiep": a.received_in_person, "tiepNhanBuuChinh": a.received_postal,
+                "giaiQuyetTruocHan": a.resolved_early, "giaiQuyetDungHan": a.resolved_on_time,
+                "giaiQuyetQuaHan": a.resolved_late,
+                "dangGiaiQuyetTrongHan": a.in_progress_within_deadline,
+                "dangGiaiQuyetQuaHan": a.in_progress_overdue,
+                "thanhToanTrucTuyen": 10, "hoSoCoPhiLePhi": 20,
+            })
+    return out
+
+
+@pytest.fixture
+def portal():
+    state = PortalState(token="s3cret", records=portal_records())
+    server, url = serve(state)
+    yield state, url
+    server.shutdown()
+
+
+def client(url, token="s3cret", **kw):
+    waits = []
+    c = PortalClient(url, token, page_size=5, backoff_seconds=0.01, sleep=waits.append, **kw)
+    return c, waits
+
+
+def test_pull_pages_through_rate_limit_and_errors_then_loads(portal, tmp_path, warehouse_url):
+    state, url = portal
+    state.faults = {(1, 1): 429, (2, 1): 503, (2, 2): 502}
+    c, waits = client(url)
+    path = pull_public_services(c, PERIOD, tmp_path / "inbox", tmp_path / "pulls")
+    assert state.requests == [1, 1, 2, 2, 2, 3]  # 14 agencies in pages of 5, retries
+    assert waits == [0.0, 0.01, 0.02]  # Retry-After honoured, then exponential backoff
+    assert not (tmp_path / "pulls" / f"public_services_{PERIOD}").exists()
+
+    result = ingest_file("public_services", path)
+    assert (result.rows_loaded, result.rows_quarantined, result.period) == (14, 0, PERIOD)
+    loaded = {r["agency_code"]: r for r in rows(warehouse_url, "select * from raw.public_services")}
+    for rec in (r for r in state.records if r["kyBaoCao"] == PERIOD):
+        assert loaded[rec["maDonVi"]]["resolved_on_time"] == rec["giaiQuyetDungHan"]
+        assert loaded[rec["maDonVi"]]["paid_online"] == 10
+        assert loaded[rec["maDonVi"]]["dissatisfied"] is None  # not sent: unknown, not 0
+
+
+def test_wrong_token_is_refused_without_retries(portal, tmp_path):
+    state, url = portal
+    c, _ = client(url, token="wrong")
+    with pytest.raises(PortalError, match="refused the token"):
+        pull_public_services(c, PERIOD, tmp_path / "inbox", tmp_path / "pulls")
+    assert state.requests == []  # 401 is answered before a page is served
+    assert not (tmp_path / "inbox").exists()
+
+
+def test_interrupted_pull_resumes_without_fetching_pages_again(portal, tmp_path):
+    state, url = portal
+    state.faults = {(2, 1): 500, (2, 2): 500}
+    c, _ = client(url, max_attempts=2)
+    with pytest.raises(PortalError, match="page 2: gave up after 2 attempts"):
+        pull_public_services(c, PERIOD, tmp_path / "inbox", tmp_path / "pulls")
+    assert state.requests == [1, 2, 2]
+    path = pull_public_services(c, PERIOD, tmp_path / "inbox", tmp_path / "pulls")
+    assert state.requests == [1, 2, 2, 2, 3]  # page 1 came from the pull folder
+    import json
+
+    assert len(json.loads(path.read_text())) == 14
+
+
+def test_record_of_another_period_is_quarantined(portal, tmp_path, warehouse_url):
+    import json
+
+    _, url = portal
+    c, _ = client(url)
+    path = pull_public_services(c, PERIOD, tmp_path / "inbox", tmp_path / "pulls")
+    records = json.loads(path.read_text())
+    records[3]["kyBaoCao"] = "2024-12"
+    path.write_text(json.dumps(records))
+    result = ingest_file("public_services", path)
+    assert (result.rows_loaded, result.rows_quarantined) == (13, 1)
+    (bad,) = rows(warehouse_url, "select _row_number, failures from quarantine.public_services")
+    assert bad["_row_number"] == 4
+    assert bad["failures"][0]["rule"] == "record_readable"
