@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from ingestion.registry import load_registry
+from ingestion.registry import active
 
 HEADERS = [
     "STT", "Mã cơ quan", "Tên cơ quan",
@@ -127,9 +127,8 @@ def write_public_service_xlsx(path: Path, rows: list[AgencyMonth], period: date)
 
 def public_service_months(seed: int, months: list[date]) -> dict[date, list[AgencyMonth]]:
     rng = random.Random(seed)
-    departments = [a for a in load_registry() if a.level == "department"]
     return {
-        m: [simulate_month(rng, a.agency_code, a.name_vi, m) for a in departments]
+        m: [simulate_month(rng, a.agency_code, a.name_vi, m) for a in active("department", m)]
         for m in months
     }
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from ingestion.registry import load_registry
+from ingestion.registry import active
 
 PORTAL_HEADERS = ["Mã cảnh báo", "Thời gian phát hiện", "Mức độ", "Loại", "Mô tả", "Tài sản",
                   "Mã đơn vị", "IP nguồn", "IP đích", "Trạng thái", "Thời gian tiếp nhận",
@@ -44,9 +44,7 @@ class Asset:
 
 def assets() -> list[Asset]:
     out = []
-    for a in load_registry():
-        if a.level != "department":
-            continue
+    for a in active("department", date(2025, 7, 1)):
         n = int(a.agency_code.split(".")[2])
         out.append(Asset(a.agency_code, f"10.49.{n}.{10 + n}", f"srv{n:02d}"))
     return out

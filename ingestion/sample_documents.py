@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from ingestion.registry import load_registry
+from ingestion.registry import active
 
 CSV_HEADERS = ["Mã văn bản", "Mã cơ quan", "Loại", "Kênh", "Chữ ký số",
                "Xử lý trên môi trường mạng", "Thời gian nhận", "Hạn xử lý",
@@ -52,10 +52,9 @@ def _pick(rng: random.Random, weighted: list[tuple[str, float]]) -> str:
 def document_events(seed: int, months: list[date], per_agency_month: int = 40
                     ) -> Iterator[DocumentEvent]:
     rng = random.Random(seed)
-    agencies = [a for a in load_registry() if a.level == "department"]
     serial = 0
     for month in months:
-        for agency in agencies:
+        for agency in active("department", month):
             short = agency.agency_code.split(".")[2]
             handlers = [f"{rng.choice(_FAMILY)} {rng.choice(_MIDDLE)} {rng.choice(_GIVEN)}"
                         for _ in range(4)]

@@ -99,6 +99,17 @@ def _rows_with_keys(conn: psycopg.Connection, table: sql.Composable,
     return found
 
 
+def _exception_message(result: dict[str, Any]) -> str | None:
+    """The error of an expectation that could not run. GX 1.x reports it either at the
+    top of exception_info or per metric inside it."""
+    info = result.get("exception_info") or {}
+    candidates = [info, *(v for v in info.values() if isinstance(v, dict))]
+    for c in candidates:
+        if c.get("raised_exception"):
+            return str(c.get("exception_message"))
+    return None
+
+
 def _rows_from_query(conn: psycopg.Connection, table: sql.Composable,
                      query: str) -> dict[int, Any]:
     """Every row an unexpected-rows query names, with its other columns as the value.
@@ -155,16 +166,16 @@ def validate_table(url: str, schema: str, table: str, suite_name: str,
                 "expectation_type": cfg["type"], "rule": rule, "level": level,
                 "column_name": column, "success": bool(d["success"]),
                 "element_count": res_body.get("element_count"),
-                "unexpected_count": res_body.get(
-                    "unexpected_count",
-                    res_body.get("observed_value") if "unexpected_rows_query" in kwargs else None),
+                # Unexpected-rows rules report their count as the observed value.
+                "unexpected_count": res_body.get("observed_value")
+                if "unexpected_rows_query" in kwargs else res_body.get("unexpected_count"),
                 "observed_value": res_body.get("observed_value"),
                 "kwargs": kwargs,
             })
             if d["success"]:
                 continue
-            if d.get("exception_info", {}).get("raised_exception"):
-                msg = d["exception_info"].get("exception_message")
+            msg = _exception_message(d)
+            if msg is not None:
                 outcome.table_failures.append(
                     RuleFailure(rule, cfg["type"], column, msg, "expectation could not run"))
                 continue

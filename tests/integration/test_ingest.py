@@ -185,3 +185,49 @@ def test_xlsx_with_two_row_merged_header_loads_like_the_csv(warehouse_url, tmp_p
     result = ingest_file(SOURCE, xlsx)  # same partition: replaces the CSV's rows
     assert (result.status, result.rows_loaded, result.rows_quarantined) == ("loaded", 14, 0)
     assert rows(warehouse_url, f"select {cols} from raw.public_services order by 1") == from_csv
+
+
+def _report_for(tmp_path, month, code, name):
+    from ingestion.generate import AgencyMonth, write_public_service_report
+
+    row = AgencyMonth(code, name, month, 10, 5, 3, 1, 4, 5, 1, 2, 0)
+    path = tmp_path / f"r_{month:%Y%m}_{code}.csv"
+    write_public_service_report(path, [row], month)
+    return path
+
+
+def test_registry_checks_codes_for_the_period_reported(warehouse_url, tmp_path):
+    from datetime import date
+
+    ict, ha_long = "000.00.20.H49", "000.00.31.H49"
+    # A department merged in March 2025 still reports under its old code: kept in raw,
+    # dbt resolves it to its successor. A district after July 2025 has no successor.
+    ok = ingest_file(SOURCE, _report_for(tmp_path, date(2025, 8, 1), ict, "Sở TT&TT"))
+    assert ok.rows_loaded == 1
+    before = ingest_file(SOURCE, _report_for(tmp_path, date(2025, 6, 1), ha_long, "TP Hạ Long"))
+    assert before.rows_loaded == 1
+    after = ingest_file(SOURCE, _report_for(tmp_path, date(2025, 8, 1), ha_long, "TP Hạ Long"))
+    assert (after.rows_loaded, after.rows_quarantined) == (0, 1)
+    (bad,) = rows(warehouse_url, "select failures from quarantine.public_services")
+    assert bad["failures"][0]["rule"] == "agency_in_registry"
+
+
+def test_export_naming_agencies_without_codes_gets_them_from_the_registry(
+    warehouse_url, sample_exports
+):
+    # Drop the code column (header and cells): names alone, with and without diacritics.
+    def drop_code(i, line):
+        cells = line.split(",")
+        if i >= 5 and len(cells) > 2:
+            if i == 8:  # Sở Tài chính, written without diacritics
+                cells[2] = "So Tai chinh"
+            return ",".join(cells[:1] + cells[2:])
+        return line
+
+    path = edit_lines(sample_exports[0], drop_code)
+    result = ingest_file(SOURCE, path)
+    assert (result.rows_loaded, result.rows_quarantined) == (14, 0)
+    codes = {r["agency_name"]: r["agency_code"] for r in rows(
+        warehouse_url, "select agency_name, agency_code from raw.public_services")}
+    assert codes["So Tai chinh"] == "000.00.03.H49"
+    assert codes["Sở Tư pháp"] == "000.00.04.H49"
