@@ -6,6 +6,7 @@ registry as (
 
 final as (
     select
+        agency_code || '@' || valid_from as agency_version_id,
         agency_code as agency_id,
         name_vi as agency_name_vi,
         name_ascii as agency_name_ascii,
@@ -14,6 +15,7 @@ final as (
         province_code as province_id,
         valid_from,
         valid_to,
+        successor_code as successor_agency_id,
         coalesce(valid_to is null or valid_to > current_date, false) as is_current
     from registry
 )

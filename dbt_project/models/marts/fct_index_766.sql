@@ -7,7 +7,12 @@ monthly as (
 ),
 
 agencies as (
-    select * from {{ ref('dim_agencies') }}
+    -- One row per code: the province does not change between an agency's versions.
+    select distinct on (agency_id)
+        agency_id,
+        province_id
+    from {{ ref('dim_agencies') }}
+    order by agency_id asc, valid_from desc
 ),
 
 scored as (
