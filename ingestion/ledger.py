@@ -47,6 +47,11 @@ def previous_load(conn: psycopg.Connection, source: str, sha256: str) -> int | N
     return row[0] if row else None
 
 
+# Advisory-lock namespace for batches: a load holds (namespace, batch_id) for as long
+# as its session lives, so a 'running' batch whose lock is free was killed.
+_BATCH_LOCK_NAMESPACE = 7660
+
+
 def open_batch(conn: psycopg.Connection, source: str, source_file: str, sha256: str,
                file_bytes: int) -> int:
     row = conn.execute(
@@ -55,7 +60,37 @@ def open_batch(conn: psycopg.Connection, source: str, source_file: str, sha256: 
         (source, source_file, sha256, file_bytes),
     ).fetchone()
     assert row is not None
+    conn.execute("select pg_advisory_lock(%s, %s)", (_BATCH_LOCK_NAMESPACE, row[0]))
     return row[0]
+
+
+def reap_interrupted(conn: psycopg.Connection, landing_schema: str) -> list[int]:
+    """Batches left 'running' by a load that was killed: mark them failed and drop
+    their landing tables. Nothing of theirs reached raw (that step is one transaction)."""
+    from psycopg import sql
+
+    reaped = []
+    for (batch_id,) in conn.execute(
+        "select batch_id from meta.batches where status = 'running'"
+    ).fetchall():
+        got = conn.execute("select pg_try_advisory_lock(%s, %s)",
+                           (_BATCH_LOCK_NAMESPACE, batch_id)).fetchone()
+        if not got or not got[0]:
+            continue  # still being loaded by a live session
+        try:
+            conn.execute("update meta.batches set status = 'failed', finished_at = now(), "
+                         "error = 'interrupted: the loading process died' "
+                         "where batch_id = %s and status = 'running'", (batch_id,))
+            for (table,) in conn.execute(
+                "select tablename from pg_tables where schemaname = %s and tablename like %s",
+                (landing_schema, f"%\\_b{batch_id}"),
+            ).fetchall():
+                conn.execute(sql.SQL("drop table if exists {}").format(
+                    sql.Identifier(landing_schema, table)))
+            reaped.append(batch_id)
+        finally:
+            conn.execute("select pg_advisory_unlock(%s, %s)", (_BATCH_LOCK_NAMESPACE, batch_id))
+    return reaped
 
 
 def record_skip(conn: psycopg.Connection, batch_id: int, duplicate_of: int) -> None:

@@ -130,6 +130,8 @@ def ingest_file(source: str, path: Path | str, url: str | None = None) -> BatchR
     url = url or warehouse_url()
     sha = ledger.file_sha256(path)
     with psycopg.connect(url, autocommit=True) as conn:
+        for dead in ledger.reap_interrupted(conn, LANDING_SCHEMA):
+            log.warning("batch %s was interrupted earlier: marked failed, cleaned up", dead)
         batch_id = ledger.open_batch(conn, source, str(path), sha, path.stat().st_size)
         result = BatchResult(batch_id, source, path.name, "running")
         duplicate = ledger.previous_load(conn, source, sha)

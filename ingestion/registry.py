@@ -89,6 +89,8 @@ def code_for_name(name: str, on: date | None = None) -> str | None:
 
 def sync_registry(conn: psycopg.Connection) -> int:
     """Make meta.agencies equal to the registry CSV (in the caller's transaction)."""
+    # Concurrent loads would both delete and both insert: one at a time.
+    conn.execute("select pg_advisory_xact_lock(7661)")
     conn.execute("delete from meta.agencies")
     with conn.cursor().copy(
         "copy meta.agencies (agency_code, name_vi, name_ascii, parent_code, level, "

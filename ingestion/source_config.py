@@ -79,6 +79,10 @@ class SourceConfig:
     extra: dict = field(default_factory=dict, compare=False)
     _alias_index: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
+    def ignores(self, folded_header: str) -> bool:
+        return any(folded_header.startswith(c[:-1].strip()) if c.endswith("*")
+                   else folded_header == c for c in self.ignored_columns)
+
     def canonical(self, header: str) -> str | None:
         """Canonical column for a header as written in the file, or None if unknown."""
         return self._alias_index.get(fold(header))
@@ -135,7 +139,8 @@ def load_source_config(source: str) -> SourceConfig:
         columns=columns,
         period_patterns=tuple(doc.get("period_patterns", [])),
         total_row_markers=tuple(fold(m) for m in doc.get("total_row_markers", [])),
-        ignored_columns=tuple(fold(c) for c in doc.get("ignored_columns", [])),
+        ignored_columns=tuple(fold(c) + ("*" if c.endswith("*") else "")
+                              for c in doc.get("ignored_columns", [])),
         title_marker_rows=doc.get("title_marker_rows", 15),
         json_period=tuple(tuple(p.split(".")) for p in doc.get("json_period", [])),
         exclude_column=exclude.get("column"),

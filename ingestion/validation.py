@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
@@ -24,6 +25,7 @@ from ingestion.paths import EXPECTATIONS_DIR
 log = logging.getLogger(__name__)
 
 ROW_KEY = "_row_number"
+_GX_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,14 @@ def _rows_from_query(conn: psycopg.Connection, table: sql.Composable,
 def validate_table(url: str, schema: str, table: str, suite_name: str,
                    parameters: dict[str, Any]) -> ValidationOutcome:
     """Run the suite on ``schema.table`` and sort failures into table- and row-level."""
+
+    with _GX_LOCK:  # the shared GX context is not thread-safe
+        result = _run_suite(url, schema, table, suite_name, parameters)
+    return _sort_failures(url, schema, table, suite_name, result)
+
+
+def _run_suite(url: str, schema: str, table: str, suite_name: str,
+               parameters: dict[str, Any]):
     import great_expectations as gx
 
     doc = load_suite_document(suite_name)
@@ -152,7 +162,11 @@ def validate_table(url: str, schema: str, table: str, suite_name: str,
         ctx.validation_definitions.delete(definition.name)
         ctx.suites.delete(suite.name)
         source.delete_asset(table)
+    return result
 
+
+def _sort_failures(url: str, schema: str, table: str, suite_name: str,
+                   result) -> ValidationOutcome:
     outcome = ValidationOutcome(suite=suite_name)
     qualified = sql.Identifier(schema, table)
     with psycopg.connect(url) as conn:

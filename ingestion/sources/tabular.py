@@ -118,7 +118,7 @@ def _map_header(cells: list[str], lowers: list[str] | None, config: SourceConfig
     names, keep, exclude_at = [], [], None
     for pos, cell in enumerate(cells):
         key = fold(cell)
-        if not key or key in config.ignored_columns:
+        if not key or config.ignores(key):
             continue
         low = lowers[pos] if lowers and pos < len(lowers) else None
         canonical = _canonical(config, cell, low)

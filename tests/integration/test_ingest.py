@@ -1,5 +1,7 @@
 """Loading public-service reports: ledger, idempotence, quarantine, rejection."""
 
+from pathlib import Path
+
 import psycopg
 import pytest
 
@@ -231,3 +233,52 @@ def test_export_naming_agencies_without_codes_gets_them_from_the_registry(
         warehouse_url, "select agency_name, agency_code from raw.public_services")}
     assert codes["So Tai chinh"] == "000.00.03.H49"
     assert codes["Sở Tư pháp"] == "000.00.04.H49"
+
+
+def test_a_load_failing_mid_way_leaves_nothing_in_raw(warehouse_url, sample_exports,
+                                                      monkeypatch):
+    import ingestion.load as load
+
+    def broken_close(conn, result):
+        raise RuntimeError("disk full")  # after raw rows were inserted, same transaction
+
+    with monkeypatch.context() as m:
+        m.setattr(load.ledger, "close_batch", broken_close)
+        with pytest.raises(RuntimeError, match="disk full"):
+            ingest_file(SOURCE, sample_exports[0])
+    assert count(warehouse_url, "raw.public_services") == 0
+    assert count(warehouse_url, "quarantine.public_services") == 0
+    # The file can then be loaded: a failed attempt is not a load of the file.
+    assert ingest_file(SOURCE, sample_exports[0]).status == "loaded"
+
+
+def test_a_killed_load_is_reaped_by_the_next_one(warehouse_url, sample_exports):
+    import psycopg
+
+    from ingestion import ledger as ledger_mod
+
+    # A loader that dies after opening its batch and landing: its session ends.
+    with psycopg.connect(warehouse_url, autocommit=True) as dying:
+        dead = ledger_mod.open_batch(dying, SOURCE, "x.csv", "0" * 64, 1)
+        dying.execute(f"create table landing.public_services_b{dead} (x int)")
+    ingest_file(SOURCE, sample_exports[0])
+    statuses = {b["batch_id"]: (b["status"], b["error"]) for b in ledger(warehouse_url)}
+    assert statuses[dead] == ("failed", "interrupted: the loading process died")
+    assert count(warehouse_url, "pg_tables where schemaname = 'landing'") == 0
+
+
+def test_two_loads_of_one_partition_at_once_leave_one_version(warehouse_url, sample_exports,
+                                                               tmp_path):
+    import shutil
+    from concurrent.futures import ThreadPoolExecutor
+
+    first = sample_exports[0]
+    second = shutil.copy(first, tmp_path / "redelivered.csv")
+    edit_lines(Path(second), lambda i, line: set_cell(line, 3, "777") if i == 6 else line)
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda p: ingest_file(SOURCE, p), [first, second]))
+    assert {r.status for r in results} == {"loaded"}
+    assert count(warehouse_url, "raw.public_services") == 14
+    statuses = sorted(b["status"] for b in ledger(warehouse_url))
+    assert statuses == ["loaded", "superseded"]
+    assert_ledger_invariant(warehouse_url)

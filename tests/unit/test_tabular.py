@@ -104,3 +104,11 @@ def test_two_row_header_with_merged_cells(tmp_path):
     rows = list(extract.rows)
     assert [n for n, _ in rows] == [7, 8]
     assert rows[0][1][2] == "1234"
+
+
+def test_derived_total_and_percentage_columns_are_ignored(tmp_path):
+    lines = [*REPORT[:4], REPORT[4] + ",Tổng số hồ sơ,Tỷ lệ đúng hạn (%)",
+             *(line + ',"1.244","75,3%"' for line in REPORT[5:7]), REPORT[7]]
+    extract = read_tabular(write(tmp_path / "r.csv", lines), CONFIG)
+    assert not any(c.startswith("unmapped") for c in extract.columns)
+    assert all(row[-1] is None for _, row in extract.rows)
