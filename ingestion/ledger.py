@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 
 def file_sha256(path: Path) -> str:
@@ -32,6 +33,7 @@ class BatchResult:
     rows_excluded: int = 0
     error: str | None = None
     duplicate_of: int | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per load step
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -107,9 +109,9 @@ def close_batch(conn: psycopg.Connection, result: BatchResult) -> None:
                period = %(period)s, stream = %(stream)s, rows_read = %(rows_read)s,
                rows_loaded = %(rows_loaded)s,
                rows_quarantined = %(rows_quarantined)s, rows_excluded = %(rows_excluded)s,
-               error = %(error)s, finished_at = now()
+               error = %(error)s, timings = %(timings)s, finished_at = now()
            where batch_id = %(batch_id)s""",
-        result.as_dict(),
+        {**result.as_dict(), "timings": Jsonb(result.timings)},
     )
 
 

@@ -13,6 +13,7 @@ Steps, each leaving the ledger truthful:
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -167,7 +168,8 @@ def _partition(conn: psycopg.Connection, spec: SourceSpec, landing: sql.Identifi
         return agency, stated_period
     first, last = conn.execute(sql.SQL(
         "select to_char(min(t), 'YYYY-MM'), to_char(max(t), 'YYYY-MM') from ("
-        "select meta.try_parse_vn_timestamp({}) at time zone 'Asia/Ho_Chi_Minh' as t "
+        "select case when _invalid_values is null then {}::timestamptz end "
+        "at time zone 'Asia/Ho_Chi_Minh' as t "
         "from {}) as s").format(sql.Identifier(spec.period_column), landing)).fetchone()
     return agency, (first if first == last else f"{first}/{last}" if first else None)
 
@@ -202,16 +204,20 @@ def _load_new_file(conn: psycopg.Connection, url: str, spec: SourceSpec, path: P
         columns.append(PERIOD_MONTH)
         rows = ((n, [*values, period_value]) for n, values in _codes_from_names(extract))
 
+    clock = time.perf_counter()
     with conn.transaction():
         sync_registry(conn)  # validation reads the registry as committed now
         landed = _land(conn, landing, columns, rows)
+    result.timings["land_s"] = round(time.perf_counter() - clock, 3)
     result.rows_excluded = sum(extract.excluded.values())
     result.rows_read = landed + result.rows_excluded
     result.agency_code, result.period = _partition(conn, spec, landing, stated)
     result.stream = extract.stream
 
+    clock = time.perf_counter()
     outcome = validate_table(url, LANDING_SCHEMA, landing_name, spec.name, {})
     _record_validation(conn, result, outcome)
+    result.timings["validate_s"] = round(time.perf_counter() - clock, 3)
     if outcome.rejected:
         _reject(conn, result, [
             f"{path.name}: rule {f.rule} ({f.expectation}) failed"
@@ -220,6 +226,7 @@ def _load_new_file(conn: psycopg.Connection, url: str, spec: SourceSpec, path: P
             for f in outcome.table_failures
         ])
 
+    clock = time.perf_counter()
     with conn.transaction():
         # Two loads of one partition at once would both delete and insert: serialise them.
         conn.execute("select pg_advisory_xact_lock(hashtext(%s))",
@@ -236,6 +243,7 @@ def _load_new_file(conn: psycopg.Connection, url: str, spec: SourceSpec, path: P
             notes.append("excluded: " + ", ".join(
                 f"{reason} x{n}" for reason, n in sorted(extract.excluded.items())))
         result.error = "; ".join(notes) or None
+        result.timings["publish_s"] = round(time.perf_counter() - clock, 3)
         ledger.close_batch(conn, result)
     for line in describe_row_failures(path.name, outcome):
         log.warning(line)

@@ -10,7 +10,7 @@ type       normalised                                   cast into raw
 text       stripped                                     text
 count      ``1.234`` -> ``1234``                        bigint
 enum       header-style folded, mapped through values   text
-timestamp  stripped                                     meta.parse_vn_timestamp()
+timestamp  ISO 8601 with offset (Vietnam time if none)   timestamptz
 ip         stripped                                     inet
 personal   salted HMAC-SHA256, never stored in clear    text
 =========  ==========================================  ===========================
@@ -29,13 +29,13 @@ import yaml
 
 from ingestion.paths import CONFIG_DIR
 from ingestion.personal_data import pseudonymise
-from ingestion.text import fold, normalise_count
+from ingestion.text import fold, normalise_count, normalise_timestamp
 
 RAW_CASTS = {
     "text": "{}",
     "count": "{}::bigint",
     "enum": "{}",
-    "timestamp": "meta.parse_vn_timestamp({})",
+    "timestamp": "{}::timestamptz",
     "ip": "{}::inet",
     "personal": "{}",
     "date": "{}::date",
@@ -57,6 +57,8 @@ class Column:
         if self.type == "enum":
             values = self.values
             return lambda v: values.get(fold(v), v.strip())
+        if self.type == "timestamp":
+            return normalise_timestamp
         if self.type == "personal":
             return lambda v: pseudonymise(v) if v.strip() else ""
         return str.strip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import datetime, timedelta, timezone
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 # 1.234.567 (dot thousands) or a plain run of digits, optionally negative.
@@ -52,6 +53,40 @@ def to_cp1258_form(text: str) -> str:
     if out:
         out[-1] += "".join(tones)
     return "".join(out)
+
+
+_VN_DATETIME = re.compile(
+    r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+_VN_OFFSET = timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh has no daylight saving
+
+
+class Invalid(str):
+    """A value a normaliser could not read, kept as received; the reader notes it in
+    the row's _invalid_values, so validation needs no regular expression per row."""
+
+    __slots__ = ()
+
+
+def normalise_timestamp(value: str) -> str:
+    """'08/03/2025 08:35' or any ISO 8601 form -> '2025-03-08 08:35:00+07:00'.
+
+    A time without an offset is Vietnam time. Text that is not a real date-time
+    (31/02/2025, 'hôm qua') is returned as it came, marked Invalid."""
+    v = value.strip()
+    if not v:
+        return v
+    try:
+        m = _VN_DATETIME.match(v)
+        if m:
+            d, mo, y, h, mi, s = (int(g) if g else 0 for g in m.groups())
+            t = datetime(y, mo, d, h, mi, s, tzinfo=_VN_OFFSET)
+        else:
+            t = datetime.fromisoformat(v.replace("Z", "+00:00"))
+            if t.tzinfo is None:
+                t = t.replace(tzinfo=_VN_OFFSET)
+    except ValueError:
+        return Invalid(v)
+    return t.isoformat(sep=" ")
 
 
 def nfc(text: str) -> str:

@@ -6,9 +6,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
+from ingestion.text import Invalid
+
 # Landing column that says why a record could not be read (malformed JSON, a CSV row
 # longer than its header); null for every readable record.
 PARSE_ERROR = "_parse_error"
+# Landing column naming the values of a record that are not what their column holds
+# ('received_at=31/02/2025 10:00'); null when every value could be read.
+INVALID_VALUES = "_invalid_values"
+TRAILING_COLUMNS = [PARSE_ERROR, INVALID_VALUES]
+
+
+def invalid_values(names: list[str], values: list, positions: list[int]) -> str | None:
+    """The note for INVALID_VALUES: which checked values a normaliser marked Invalid."""
+    bad = [f"{names[i]}={values[i]}" for i in positions if type(values[i]) is Invalid]
+    return "; ".join(bad) or None
 
 
 class ReportFormatError(ValueError):

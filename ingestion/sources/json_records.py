@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ingestion.source_config import Column, SourceConfig
-from ingestion.sources.base import PARSE_ERROR, Extract
+from ingestion.sources.base import TRAILING_COLUMNS, Extract, invalid_values
 from ingestion.text import fold
 
 
@@ -86,7 +86,9 @@ def read_json_records(path: Path, config: SourceConfig, keep: dict[str, str] | N
     """``keep`` maps a JSON path to the value a record must have; other records are
     excluded and counted under ``keep_reason`` (Suricata events that are not alerts)."""
     columns: list[Column] = config.stored_columns
-    extract = Extract([c.name for c in columns] + [PARSE_ERROR], iter([]))
+    names = [c.name for c in columns]
+    extract = Extract(names + TRAILING_COLUMNS, iter([]))
+    checked = [i for i, c in enumerate(columns) if c.type == "timestamp"]
     norms = [(c.json_paths, c.normaliser()) for c in columns]
     exclude = config.column(config.exclude_column) if config.exclude_column else None
     filters = [(tuple(k.split(".")), v) for k, v in (keep or {}).items()]
@@ -96,10 +98,10 @@ def read_json_records(path: Path, config: SourceConfig, keep: dict[str, str] | N
     def rows() -> Iterator[tuple[int, list[str | None]]]:
         for n, record, error in _records(path):
             if error is not None:
-                yield n, [None] * len(columns) + [error]
+                yield n, [None] * len(columns) + [error, None]
                 continue
             if not isinstance(record, dict):
-                yield n, [None] * len(columns) + ["record is not a JSON object"]
+                yield n, [None] * len(columns) + ["record is not a JSON object", None]
                 continue
             if any(lookup(record, (p,)) != v for p, v in filters):
                 extract.exclude(keep_reason)
@@ -114,8 +116,8 @@ def read_json_records(path: Path, config: SourceConfig, keep: dict[str, str] | N
                 stated = as_text(lookup(record, config.json_period))
                 if parse_period(stated) != extract.period:
                     error = f"period {stated!r} differs from the file's {extract.period}"
-            yield n, [norm(as_text(lookup(record, paths))) or None for paths, norm in norms] + [
-                error]
+            values = [norm(as_text(lookup(record, paths))) or None for paths, norm in norms]
+            yield n, [*values, error, invalid_values(names, values, checked) if checked else None]
 
     extract.rows = rows()
     return extract

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ingestion.source_config import SourceConfig
-from ingestion.sources.base import PARSE_ERROR, Extract, ReportFormatError
+from ingestion.sources.base import TRAILING_COLUMNS, Extract, ReportFormatError, invalid_values
 from ingestion.text import fold, nfc
 
 
@@ -172,6 +172,8 @@ def iter_rows(layout: ReportLayout, config: SourceConfig,
     positions = list(zip(layout.keep, norms, strict=True))
     width = max([*layout.keep, layout.exclude_at or 0], default=0) + 1
     missing = [None] * len(optional_missing(layout, config))
+    checked = [i for i, n in enumerate(layout.columns)
+               if n in by_name and by_name[n].type == "timestamp"]
     for line_no, cells in enumerate(_file_rows(layout.path, layout.encoding), start=1):
         if line_no <= layout.header_row or not any(c.strip() for c in cells):
             continue
@@ -194,7 +196,8 @@ def iter_rows(layout: ReportLayout, config: SourceConfig,
         # Windows-1258 files carry decomposed tone marks: compose them for storage.
         values = [norm(nfc(cells[pos]) if not cells[pos].isascii() else cells[pos])
                   for pos, norm in positions]
-        yield line_no, [*values, *missing, error]
+        yield line_no, [*values, *missing, error,
+                        invalid_values(layout.columns, values, checked) if checked else None]
 
 
 def optional_missing(layout: ReportLayout, config: SourceConfig) -> list[str]:
@@ -205,7 +208,7 @@ def optional_missing(layout: ReportLayout, config: SourceConfig) -> list[str]:
 
 def read_tabular(path: Path, config: SourceConfig) -> Extract:
     layout = read_layout(path, config)
-    columns = [*layout.columns, *optional_missing(layout, config), PARSE_ERROR]
+    columns = [*layout.columns, *optional_missing(layout, config), *TRAILING_COLUMNS]
     extract = Extract(columns, iter([]), layout.period)
     extract.rows = iter_rows(layout, config, extract)
     return extract

@@ -78,8 +78,10 @@ def test_row_rules_quarantine_bad_events(warehouse_url, csv_log):
     assert rules[2] == {"enum_value"} and failures[2][0]["value"] == "Fax"
     assert rules[3] == {"timestamp_format"}
     assert rules[4] == {"completed_after_received"}
-    assert failures[4][0]["value"] == {"received_at": "10/04/2025 10:00",
-                                       "completed_at": "09/04/2025 10:00"}
+    # Times are reported as landed: ISO 8601 in Vietnam time.
+    assert failures[4][0]["value"] == {"received_at": "2025-04-10 10:00:00+07:00",
+                                       "completed_at": "2025-04-09 10:00:00+07:00"}
+    assert failures[3][0]["value"] == "received_at=31/02/2025 10:00"
     assert "agency_code_present" in rules[5]
     assert result.rows_quarantined == 4
     assert_ledger_invariant(warehouse_url, "document_events")
