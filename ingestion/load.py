@@ -28,6 +28,7 @@ from ingestion.registry import code_for_name, sync_registry
 from ingestion.source_config import RAW_CASTS, SourceConfig
 from ingestion.sources import SourceSpec, get_source
 from ingestion.sources.base import ReportFormatError
+from ingestion.text import Invalid
 from ingestion.validation import ROW_KEY, ValidationOutcome, validate_table
 from ingestion.warehouse import warehouse_url
 
@@ -55,18 +56,26 @@ def _raw_casts(spec: SourceSpec) -> dict[str, str]:
 
 
 def _land(conn: psycopg.Connection, table: sql.Identifier, columns: list[str],
-          rows) -> int:
-    """Create the landing table (all text) and COPY the rows in; return rows read."""
+          rows, typed: dict[str, str]) -> int:
+    """Create the landing table and COPY the rows in as text; return rows read.
+
+    Columns are text, except those in ``typed`` (timestamps): the reader has already
+    written every real date-time as ISO 8601, so PostgreSQL types them during the
+    COPY, and a value the reader marked Invalid lands as null (its text is kept in
+    the row's _invalid_values)."""
     conn.execute(sql.SQL("create table {} ({} integer primary key, {})").format(
         table, sql.Identifier(ROW_KEY),
-        sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(c)) for c in columns),
+        sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(c),
+                                                   sql.SQL(typed.get(c, "text")))
+                           for c in columns),
     ))
     n = 0
     with conn.cursor().copy(sql.SQL("copy {} ({}, {}) from stdin").format(
         table, sql.Identifier(ROW_KEY), sql.SQL(", ").join(map(sql.Identifier, columns))
     )) as copy:
         for row_number, values in rows:
-            copy.write_row([row_number, *(v if v != "" else None for v in values)])
+            copy.write_row([row_number, *(None if v == "" or type(v) is Invalid else v
+                                          for v in values)])
             n += 1
     return n
 
@@ -131,6 +140,8 @@ def ingest_file(source: str, path: Path | str, url: str | None = None) -> BatchR
     url = url or warehouse_url()
     sha = ledger.file_sha256(path)
     with psycopg.connect(url, autocommit=True) as conn:
+        # Quarantined records show times as the agencies think of them.
+        conn.execute("set timezone to 'Asia/Ho_Chi_Minh'")
         for dead in ledger.reap_interrupted(conn, LANDING_SCHEMA):
             log.warning("batch %s was interrupted earlier: marked failed, cleaned up", dead)
         batch_id = ledger.open_batch(conn, source, str(path), sha, path.stat().st_size)
@@ -168,8 +179,7 @@ def _partition(conn: psycopg.Connection, spec: SourceSpec, landing: sql.Identifi
         return agency, stated_period
     first, last = conn.execute(sql.SQL(
         "select to_char(min(t), 'YYYY-MM'), to_char(max(t), 'YYYY-MM') from ("
-        "select case when _invalid_values is null then {}::timestamptz end "
-        "at time zone 'Asia/Ho_Chi_Minh' as t "
+        "select {} at time zone 'Asia/Ho_Chi_Minh' as t "
         "from {}) as s").format(sql.Identifier(spec.period_column), landing)).fetchone()
     return agency, (first if first == last else f"{first}/{last}" if first else None)
 
@@ -207,7 +217,8 @@ def _load_new_file(conn: psycopg.Connection, url: str, spec: SourceSpec, path: P
     clock = time.perf_counter()
     with conn.transaction():
         sync_registry(conn)  # validation reads the registry as committed now
-        landed = _land(conn, landing, columns, rows)
+        typed = {c.name: "timestamptz" for c in spec.config.columns if c.type == "timestamp"}
+        landed = _land(conn, landing, columns, rows, typed)
     result.timings["land_s"] = round(time.perf_counter() - clock, 3)
     result.rows_excluded = sum(extract.excluded.values())
     result.rows_read = landed + result.rows_excluded

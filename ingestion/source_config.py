@@ -10,7 +10,7 @@ type       normalised                                   cast into raw
 text       stripped                                     text
 count      ``1.234`` -> ``1234``                        bigint
 enum       header-style folded, mapped through values   text
-timestamp  ISO 8601 with offset (Vietnam time if none)   timestamptz
+timestamp  ISO 8601 with offset (Vietnam time if none)   (typed during COPY)
 ip         stripped                                     inet
 personal   salted HMAC-SHA256, never stored in clear    text
 =========  ==========================================  ===========================
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 import yaml
 
@@ -35,7 +35,7 @@ RAW_CASTS = {
     "text": "{}",
     "count": "{}::bigint",
     "enum": "{}",
-    "timestamp": "{}::timestamptz",
+    "timestamp": "{}",  # typed already in the landing table
     "ip": "{}::inet",
     "personal": "{}",
     "date": "{}::date",
@@ -54,13 +54,14 @@ class Column:
     def normaliser(self) -> Callable[[str], str]:
         if self.type == "count":
             return normalise_count
+        # Enumerations and people repeat across millions of rows: remember answers.
         if self.type == "enum":
             values = self.values
-            return lambda v: values.get(fold(v), v.strip())
+            return lru_cache(maxsize=4096)(lambda v: values.get(fold(v), v.strip()))
         if self.type == "timestamp":
             return normalise_timestamp
         if self.type == "personal":
-            return lambda v: pseudonymise(v) if v.strip() else ""
+            return lru_cache(maxsize=65536)(lambda v: pseudonymise(v) if v.strip() else "")
         return str.strip
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 # 1.234.567 (dot thousands) or a plain run of digits, optionally negative.
@@ -18,6 +19,7 @@ def strip_diacritics(text: str) -> str:
     return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """A comparison key for headers and labels: ascii, lower case, single spaces."""
     return _NON_WORD.sub(" ", strip_diacritics(text).lower()).strip()
@@ -78,8 +80,11 @@ def normalise_timestamp(value: str) -> str:
     try:
         m = _VN_DATETIME.match(v)
         if m:
-            d, mo, y, h, mi, s = (int(g) if g else 0 for g in m.groups())
-            t = datetime(y, mo, d, h, mi, s, tzinfo=_VN_OFFSET)
+            # The common case, kept cheap: check the date is real, then write it out.
+            d, mo, y, h, mi, s = m.groups()
+            day, month, hour = int(d), int(mo), int(h or 0)
+            datetime(int(y), month, day, hour, int(mi or 0), int(s or 0))
+            return f"{y}-{month:02d}-{day:02d} {hour:02d}:{mi or '00'}:{s or '00'}+07:00"
         else:
             t = datetime.fromisoformat(v.replace("Z", "+00:00"))
             if t.tzinfo is None:

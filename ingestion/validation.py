@@ -14,6 +14,7 @@ import logging
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -123,7 +124,8 @@ def _rows_from_query(conn: psycopg.Connection, table: sql.Composable,
     names = [c.name for c in cur.description or []]
     found = {}
     for row in cur:
-        record = dict(zip(names, row, strict=True))
+        record = {n: v.isoformat() if isinstance(v, datetime) else v
+                  for n, v in zip(names, row, strict=True)}
         number = record.pop(ROW_KEY)
         found[number] = record if len(record) != 1 else next(iter(record.values()))
     return found
@@ -170,6 +172,7 @@ def _sort_failures(url: str, schema: str, table: str, suite_name: str,
     outcome = ValidationOutcome(suite=suite_name)
     qualified = sql.Identifier(schema, table)
     with psycopg.connect(url) as conn:
+        conn.execute("set timezone to 'Asia/Ho_Chi_Minh'")  # values as agencies read them
         for res in result.results:
             d = res.to_json_dict()
             cfg, res_body = d["expectation_config"], d.get("result") or {}
