@@ -54,6 +54,17 @@ def previous_load(conn: psycopg.Connection, source: str, sha256: str) -> int | N
 _BATCH_LOCK_NAMESPACE = 7660
 
 
+def recent_row_counts(conn: psycopg.Connection, result: BatchResult, last: int = 3) -> list[int]:
+    """Rows read by the latest loads of the same source, stream and reporting unit."""
+    return [r[0] for r in conn.execute(
+        "select rows_read from meta.batches where source = %s "
+        "and stream is not distinct from %s and agency_code is not distinct from %s "
+        "and status in ('loaded', 'superseded') and batch_id <> %s "
+        "order by batch_id desc limit %s",
+        (result.source, result.stream, result.agency_code, result.batch_id, last),
+    ).fetchall()]
+
+
 def open_batch(conn: psycopg.Connection, source: str, source_file: str, sha256: str,
                file_bytes: int) -> int:
     row = conn.execute(

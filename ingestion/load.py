@@ -184,6 +184,19 @@ def _partition(conn: psycopg.Connection, spec: SourceSpec, landing: sql.Identifi
     return agency, (first if first == last else f"{first}/{last}" if first else None)
 
 
+# A file with fewer than half or more than twice the records of the same stream's
+# recent files (median of the last three) fails the row_count_in_band rule.
+_BAND = (0.5, 2.0)
+
+
+def _row_count_band(conn: psycopg.Connection, result: BatchResult) -> dict[str, int]:
+    history = sorted(ledger.recent_row_counts(conn, result))
+    if not history:
+        return {"row_count_min": 0, "row_count_max": 2**62}
+    median = history[len(history) // 2]
+    return {"row_count_min": int(median * _BAND[0]), "row_count_max": int(median * _BAND[1])}
+
+
 def _codes_from_names(extract) -> Iterator[tuple[int, list[str | None]]]:
     """Exports that name an agency but give no code get the registry's code for it."""
     cols = extract.columns
@@ -226,7 +239,8 @@ def _load_new_file(conn: psycopg.Connection, url: str, spec: SourceSpec, path: P
     result.stream = extract.stream
 
     clock = time.perf_counter()
-    outcome = validate_table(url, LANDING_SCHEMA, landing_name, spec.name, {})
+    outcome = validate_table(url, LANDING_SCHEMA, landing_name, spec.name,
+                             _row_count_band(conn, result))
     _record_validation(conn, result, outcome)
     result.timings["validate_s"] = round(time.perf_counter() - clock, 3)
     if outcome.rejected:
@@ -250,6 +264,10 @@ def _load_new_file(conn: psycopg.Connection, url: str, spec: SourceSpec, path: P
             rules = Counter(f.rule for fs in outcome.row_failures.values() for f in fs)
             notes.append(f"{result.rows_quarantined} rows quarantined: " + ", ".join(
                 f"{rule} x{n}" for rule, n in rules.most_common()))
+        for w in outcome.warnings:
+            notes.append(f"warning: rule {w.rule} failed (observed {w.value})")
+            log.warning("%s: rule %s failed (observed %s): %s", path.name, w.rule, w.value,
+                        w.description)
         if extract.excluded:
             notes.append("excluded: " + ", ".join(
                 f"{reason} x{n}" for reason, n in sorted(extract.excluded.items())))

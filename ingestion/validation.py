@@ -46,6 +46,8 @@ class RuleFailure:
 class ValidationOutcome:
     suite: str
     table_failures: list[RuleFailure] = field(default_factory=list)
+    # Table-level failures of rules whose meta says on_failure: warn.
+    warnings: list[RuleFailure] = field(default_factory=list)
     row_failures: dict[int, list[RuleFailure]] = field(default_factory=lambda: defaultdict(list))
     results: list[dict[str, Any]] = field(default_factory=list)
 
@@ -198,7 +200,9 @@ def _sort_failures(url: str, schema: str, table: str, suite_name: str,
                 continue
             if level == "table":
                 observed = res_body.get("observed_value", res_body.get("unexpected_count"))
-                outcome.table_failures.append(
+                target = (outcome.warnings if meta.get("on_failure") == "warn"
+                          else outcome.table_failures)
+                target.append(
                     RuleFailure(rule, cfg["type"], column, observed, meta.get("description", "")))
                 continue
             failure = RuleFailure(rule, cfg["type"], column, None, meta.get("description", ""))

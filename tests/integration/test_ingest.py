@@ -282,3 +282,11 @@ def test_two_loads_of_one_partition_at_once_leave_one_version(warehouse_url, sam
     statuses = sorted(b["status"] for b in ledger(warehouse_url))
     assert statuses == ["loaded", "superseded"]
     assert_ledger_invariant(warehouse_url)
+
+
+def test_a_file_far_smaller_than_usual_loads_with_a_warning(warehouse_url, sample_exports):
+    ingest_file(SOURCE, sample_exports[0])  # 14 agencies: the usual size
+    small = edit_lines(sample_exports[1], lambda i, line: None if 9 <= i <= 19 else line)
+    result = ingest_file(SOURCE, small)
+    assert (result.status, result.rows_loaded) == ("loaded", 3)
+    assert "warning: rule row_count_in_band failed (observed 3)" in result.error

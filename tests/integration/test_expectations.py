@@ -1,0 +1,173 @@
+"""Every rule of every suite, violated and satisfied.
+
+Each case lands a small batch straight into a landing table (the table the suite
+runs on), breaks one thing, validates, and checks the effect: the failing row is
+named with the rule (so the loader quarantines it), or the batch is rejected. The
+same batch unbroken passes every rule. A test also checks that no rule of a suite
+is left without a case.
+"""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from ingestion.registry import sync_registry
+from ingestion.validation import load_suite_document, validate_table
+
+TS = {"received_at", "due_at", "completed_at", "detected_at", "acknowledged_at",
+      "resolved_at"}
+
+BASE = {
+    "public_services": [
+        {"agency_code": code, "agency_name": "x", "period_month": "2025-03-01",
+         "received_online": "10", "received_full_online": "5", "received_in_person": "3",
+         "received_postal": "1", "resolved_early": "4", "resolved_on_time": "5",
+         "resolved_late": "1", "in_progress_within_deadline": "2", "in_progress_overdue": "0",
+         "results_electronic": "8", "dossiers_digitised": "9", "dossiers_with_fees": "6",
+         "paid_online": "4", "handled": "10", "dissatisfied": "1"}
+        for code in ("000.00.04.H49", "000.00.05.H49")
+    ],
+    "document_logs": [
+        {"document_id": f"VB-{n}", "agency_code": "000.00.04.H49", "direction": "incoming",
+         "channel": "axis", "signature_kind": "none", "processed_electronically": "true",
+         "received_at": "2025-04-01 08:00:00+07:00", "due_at": "2025-04-05 08:00:00+07:00",
+         "completed_at": "2025-04-02 09:00:00+07:00", "handler": "ab12", "handler_email": "cd34"}
+        for n in (1, 2)
+    ],
+    "soc_alerts": [
+        {"alert_id": f"SOC-{n}", "source_system": "soc_portal",
+         "detected_at": "2025-05-01 08:00:00+07:00", "severity_raw": "Cao", "severity": "high",
+         "category": "Web", "signature": "SQLi", "asset": "srv04", "agency_code": "000.00.04.H49",
+         "src_ip": "192.0.2.1", "dest_ip": "10.49.4.14", "status": "resolved",
+         "acknowledged_at": "2025-05-01 09:00:00+07:00", "resolved_at": "2025-05-01 10:00:00+07:00"}
+        for n in (1, 2)
+    ],
+}
+
+# (source, rule, change to the second row or to the table, effect)
+CASES = [
+    ("public_services", "schema_matches", {"+column": "ghi_chu"}, "reject"),
+    ("public_services", "not_empty", {"+empty": True}, "reject"),
+    ("public_services", "row_count_in_band", {"+band": (5, 10)}, "warn"),
+    ("public_services", "period_found", {"period_month": None, "+all": True}, "reject"),
+    ("public_services", "record_readable", {"_parse_error": "13 cells, header has 12"}, "row"),
+    ("public_services", "agency_code_present", {"agency_code": None}, "row"),
+    ("public_services", "agency_in_registry", {"agency_code": "000.00.99.H49"}, "row"),
+    ("public_services", "natural_key_unique", {"agency_code": "000.00.04.H49"}, "both"),
+    ("public_services", "count_present", {"resolved_late": None}, "row"),
+    ("public_services", "count_non_negative_integer", {"received_postal": "-5"}, "row"),
+    ("public_services", "part_within_total", {"paid_online": "7"}, "row"),
+    ("document_logs", "schema_matches", {"-column": "channel"}, "reject"),
+    ("document_logs", "not_empty", {"+empty": True}, "reject"),
+    ("document_logs", "row_count_in_band", {"+band": (0, 1)}, "warn"),
+    ("document_logs", "record_readable", {"_parse_error": "invalid JSON"}, "row"),
+    ("document_logs", "timestamp_format", {"received_at": None,
+                                            "_invalid_values": "received_at=31/02/2025"}, "row"),
+    ("document_logs", "key_present", {"document_id": None}, "row"),
+    ("document_logs", "agency_code_present", {"agency_code": None}, "row"),
+    # A district's code is valid in April 2025, not after districts were abolished.
+    ("document_logs", "agency_in_registry", {"agency_code": "000.00.31.H49",
+                                              "received_at": "2025-08-01 08:00:00+07:00",
+                                              "completed_at": None}, "row"),
+    ("document_logs", "natural_key_unique", {"document_id": "VB-1"}, "both"),
+    ("document_logs", "enum_present", {"channel": None}, "row"),
+    ("document_logs", "enum_value", {"channel": "fax"}, "row"),
+    ("document_logs", "received_at_present", {"received_at": None}, "row"),
+    ("document_logs", "completed_after_received",
+     {"completed_at": "2025-03-31 08:00:00+07:00"}, "row"),
+    ("document_logs", "not_in_future", {"received_at": "2099-01-01 08:00:00+07:00",
+                                         "completed_at": None, "due_at": None}, "row"),
+    ("soc_alerts", "schema_matches", {"+column": "extra"}, "reject"),
+    ("soc_alerts", "not_empty", {"+empty": True}, "reject"),
+    ("soc_alerts", "row_count_in_band", {"+band": (3, 9)}, "warn"),
+    ("soc_alerts", "record_readable", {"_parse_error": "record is not a JSON object"}, "row"),
+    ("soc_alerts", "timestamp_format", {"resolved_at": None,
+                                         "_invalid_values": "resolved_at=hôm qua"}, "row"),
+    ("soc_alerts", "key_present", {"alert_id": None}, "row"),
+    ("soc_alerts", "natural_key_unique", {"alert_id": "SOC-1"}, "both"),
+    ("soc_alerts", "detected_at_present", {"detected_at": None}, "row"),
+    ("soc_alerts", "acknowledged_after_detected",
+     {"acknowledged_at": "2025-05-01 07:00:00+07:00"}, "row"),
+    ("soc_alerts", "resolved_after_detected", {"resolved_at": "2025-04-30 07:00:00+07:00"}, "row"),
+    ("soc_alerts", "not_in_future", {"detected_at": "2099-05-01 08:00:00+07:00",
+                                      "acknowledged_at": None, "resolved_at": None}, "row"),
+    ("soc_alerts", "severity_mapped", {"severity": None}, "row"),
+    ("soc_alerts", "enum_value", {"status": "closed-ish"}, "row"),
+    ("soc_alerts", "asset_mapped_to_agency", {"agency_code": None}, "row"),
+    ("soc_alerts", "agency_in_registry", {"agency_code": "000.00.99.H49"}, "row"),
+    ("soc_alerts", "ip_address", {"src_ip": "999.1.2.3"}, "row"),
+]
+
+
+def land(url: str, source: str, rows: list[dict], drop: str | None = None,
+         add: str | None = None) -> str:
+    suite = load_suite_document(source)
+    columns = next(e for e in suite["expectations"]
+                   if e["meta"]["rule"] == "schema_matches")["kwargs"]["column_set"]
+    columns = [c for c in columns if c != drop] + ([add] if add else [])
+    table = f"{source}_case"
+    with psycopg.connect(url, autocommit=True) as conn:
+        with conn.transaction():
+            sync_registry(conn)
+        conn.execute(sql.SQL("drop table if exists {}").format(sql.Identifier("landing", table)))
+        conn.execute(sql.SQL("create table {} ({})").format(
+            sql.Identifier("landing", table),
+            sql.SQL(", ").join(sql.SQL("{} {}").format(
+                sql.Identifier(c), sql.SQL("integer" if c == "_row_number" else
+                                           "timestamptz" if c in TS else "text"))
+                for c in columns)))
+        for n, row in enumerate(rows, start=1):
+            values = {**row, "_row_number": n}
+            cols = [c for c in columns if c in values]
+            conn.execute(sql.SQL("insert into {} ({}) values ({})").format(
+                sql.Identifier("landing", table), sql.SQL(", ").join(map(sql.Identifier, cols)),
+                sql.SQL(", ").join(sql.Placeholder() * len(cols))),
+                [values[c] for c in cols])
+    return table
+
+
+def run(url: str, source: str, change: dict):
+    rows = [dict(r) for r in BASE[source]]
+    if change.get("+empty"):
+        rows = []
+    targets = rows if change.get("+all") else rows[1:]
+    for row in targets:
+        row.update({k: v for k, v in change.items() if not k.startswith("+")
+                    and not k.startswith("-")})
+    table = land(url, source, rows, drop=change.get("-column"), add=change.get("+column"))
+    lo, hi = change.get("+band", (0, 2**62))
+    return validate_table(url, "landing", table, source,
+                          {"row_count_min": lo, "row_count_max": hi})
+
+
+@pytest.mark.parametrize("source", sorted(BASE))
+def test_the_unbroken_batch_passes_every_rule(warehouse_url, source):
+    outcome = run(warehouse_url, source, {})
+    assert outcome.table_failures == [] and outcome.warnings == []
+    assert dict(outcome.row_failures) == {}
+    assert all(r["success"] for r in outcome.results)
+
+
+@pytest.mark.parametrize(("source", "rule", "change", "effect"), CASES,
+                         ids=[f"{s}-{r}" for s, r, _, _ in CASES])
+def test_breaking_a_rule_has_its_effect(warehouse_url, source, rule, change, effect):
+    outcome = run(warehouse_url, source, change)
+    if effect == "reject":
+        assert rule in {f.rule for f in outcome.table_failures}
+    elif effect == "warn":
+        assert rule in {f.rule for f in outcome.warnings}
+        assert not outcome.table_failures
+    else:
+        assert not outcome.table_failures
+        expected_rows = {1, 2} if effect == "both" else {2}
+        flagged = {n for n, fs in outcome.row_failures.items() if rule in {f.rule for f in fs}}
+        assert flagged == expected_rows
+
+
+@pytest.mark.parametrize("source", sorted(BASE))
+def test_every_rule_of_the_suite_has_a_case(source):
+    rules = {e["meta"]["rule"] for e in load_suite_document(source)["expectations"]}
+    covered = {rule for s, rule, _, _ in CASES if s == source}
+    assert rules == covered
