@@ -96,6 +96,15 @@ def _cmd_pull(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_dq_docs(args: argparse.Namespace) -> int:
+    from ingestion.dq_docs import build_docs
+    from ingestion.warehouse import warehouse_url
+
+    index = build_docs(warehouse_url(), Path(args.out) if args.out else None, args.limit)
+    print(f"Data Docs: {index}")
+    return 0
+
+
 def _cmd_transform(args: argparse.Namespace) -> int:
     from ingestion.dbt import run_dbt
     from ingestion.warehouse import warehouse_url
@@ -210,6 +219,12 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--url", help="portal base URL (default DTI_PORTAL_URL)")
     pl.add_argument("--token", help="API token (default DTI_PORTAL_TOKEN)")
     pl.set_defaults(func=_cmd_pull)
+
+    dq = sub.add_parser("dq", help="data quality").add_subparsers(dest="dq", required=True)
+    docs = dq.add_parser("docs", help="build Great Expectations Data Docs (static HTML)")
+    docs.add_argument("--out", help="folder; default .dti/data_docs")
+    docs.add_argument("--limit", type=int, default=200, help="latest validation runs to show")
+    docs.set_defaults(func=_cmd_dq_docs)
 
     t = sub.add_parser("transform", help="dbt build (extra arguments go to dbt)")
     t.add_argument("dbt_args", nargs=argparse.REMAINDER)

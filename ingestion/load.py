@@ -285,8 +285,9 @@ def _record_validation(conn: psycopg.Connection, result: BatchResult,
     with conn.transaction():
         row = conn.execute(
             "insert into dq.validation_runs (batch_id, suite, success, expectations_evaluated, "
-            "expectations_failed) values (%s, %s, %s, %s, %s) returning run_id",
-            (result.batch_id, outcome.suite, failed == 0, len(outcome.results), failed),
+            "expectations_failed, result) values (%s, %s, %s, %s, %s, %s) returning run_id",
+            (result.batch_id, outcome.suite, failed == 0, len(outcome.results), failed,
+             Jsonb(outcome.document)),
         ).fetchone()
         assert row is not None
         with conn.cursor() as cur:

@@ -50,6 +50,7 @@ class ValidationOutcome:
     warnings: list[RuleFailure] = field(default_factory=list)
     row_failures: dict[int, list[RuleFailure]] = field(default_factory=lambda: defaultdict(list))
     results: list[dict[str, Any]] = field(default_factory=list)
+    document: dict[str, Any] = field(default_factory=dict)  # the GX result, for Data Docs
 
     @property
     def rejected(self) -> bool:
@@ -102,6 +103,22 @@ def _rows_with_keys(conn: psycopg.Connection, table: sql.Composable,
         for (row_number,) in conn.execute(q):
             found[row_number] = key
     return found
+
+
+# Per-row lists can hold a million entries; the warehouse keeps the rows elsewhere.
+_ROW_LISTS = {"unexpected_index_list", "unexpected_list", "partial_unexpected_list",
+              "partial_unexpected_index_list", "partial_unexpected_counts",
+              "unexpected_index_query", "details"}
+
+
+def _trimmed(document: dict[str, Any]) -> dict[str, Any]:
+    for res in document.get("results", []):
+        body = res.get("result") or {}
+        for key in _ROW_LISTS & body.keys():
+            del body[key]
+        if not _exception_message(res):
+            res.pop("exception_info", None)
+    return json.loads(json.dumps(document, default=str))
 
 
 def _exception_message(result: dict[str, Any]) -> str | None:
@@ -171,7 +188,7 @@ def _run_suite(url: str, schema: str, table: str, suite_name: str,
 
 def _sort_failures(url: str, schema: str, table: str, suite_name: str,
                    result) -> ValidationOutcome:
-    outcome = ValidationOutcome(suite=suite_name)
+    outcome = ValidationOutcome(suite=suite_name, document=_trimmed(result.to_json_dict()))
     qualified = sql.Identifier(schema, table)
     with psycopg.connect(url) as conn:
         conn.execute("set timezone to 'Asia/Ho_Chi_Minh'")  # values as agencies read them
