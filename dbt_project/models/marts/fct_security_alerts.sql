@@ -13,7 +13,16 @@ with
 alerts as (
     select * from {{ ref('stg_soc_alerts__security_alerts') }}
     {% if is_incremental() %}
-        where detected_month >= (
+        -- Months that got rows from a batch newer than any already here (a late or
+        -- corrected file for an old month), plus the recent months.
+        where detected_month in (
+            select changed.detected_month
+            from {{ ref('stg_soc_alerts__security_alerts') }} as changed
+            where changed.batch_id > (
+                select coalesce(max(existing.batch_id), 0) from {{ this }} as existing
+            )
+        )
+        or detected_month >= (
             select
                 coalesce(max(existing.detected_month), '1900-01-01'::date)
                 - make_interval(months => {{ var('event_lookback_months') }})
