@@ -14,21 +14,7 @@ with
 events as (
     select * from {{ ref('stg_document_logs__document_events') }}
     {% if is_incremental() %}
-        -- Months that got rows from a batch newer than any already here (a late or
-        -- corrected file for an old month), plus the recent months.
-        where received_month in (
-            select changed.received_month
-            from {{ ref('stg_document_logs__document_events') }} as changed
-            where changed.batch_id > (
-                select coalesce(max(existing.batch_id), 0) from {{ this }} as existing
-            )
-        )
-        or received_month >= (
-            select
-                coalesce(max(existing.received_month), '1900-01-01'::date)
-                - make_interval(months => {{ var('event_lookback_months') }})
-            from {{ this }} as existing
-        )
+        where {{ changed_months('received_month', ref('stg_document_logs__document_events')) }}
     {% endif %}
 ),
 

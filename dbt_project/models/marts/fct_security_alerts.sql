@@ -13,21 +13,7 @@ with
 alerts as (
     select * from {{ ref('stg_soc_alerts__security_alerts') }}
     {% if is_incremental() %}
-        -- Months that got rows from a batch newer than any already here (a late or
-        -- corrected file for an old month), plus the recent months.
-        where detected_month in (
-            select changed.detected_month
-            from {{ ref('stg_soc_alerts__security_alerts') }} as changed
-            where changed.batch_id > (
-                select coalesce(max(existing.batch_id), 0) from {{ this }} as existing
-            )
-        )
-        or detected_month >= (
-            select
-                coalesce(max(existing.detected_month), '1900-01-01'::date)
-                - make_interval(months => {{ var('event_lookback_months') }})
-            from {{ this }} as existing
-        )
+        where {{ changed_months('detected_month', ref('stg_soc_alerts__security_alerts')) }}
     {% endif %}
 ),
 
