@@ -3,7 +3,8 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='received_month',
-        on_schema_change='fail'
+        on_schema_change='fail',
+        indexes=[{'columns': ['received_month']}, {'columns': ['batch_id']}]
     )
 }}
 
@@ -14,7 +15,8 @@ with
 events as (
     select * from {{ ref('stg_document_logs__document_events') }}
     {% if is_incremental() %}
-        where {{ changed_months('received_month', ref('stg_document_logs__document_events')) }}
+        where {{ changed_months('received_month', 'received_at',
+                                'document_logs') }}
     {% endif %}
 ),
 

@@ -3,7 +3,8 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='detected_month',
-        on_schema_change='fail'
+        on_schema_change='fail',
+        indexes=[{'columns': ['detected_month']}, {'columns': ['batch_id']}]
     )
 }}
 
@@ -13,7 +14,8 @@ with
 alerts as (
     select * from {{ ref('stg_soc_alerts__security_alerts') }}
     {% if is_incremental() %}
-        where {{ changed_months('detected_month', ref('stg_soc_alerts__security_alerts')) }}
+        where {{ changed_months('detected_month', 'detected_at',
+                                'soc_alerts') }}
     {% endif %}
 ),
 

@@ -1,0 +1,97 @@
+"""Incremental runs of the event facts against full refreshes, at scale.
+
+Scale S: 12 months of e-office logs for the demo province's 14 departments with
+200 x S documents per department and month (S=10: 336,000 events). Each round:
+a full refresh of the incremental facts, then a late file of about 1% more events
+for one old month is loaded, then an incremental run. Times are the models' own
+execution times from dbt's run_results.json (dbt's start-up, the same for both, is
+reported apart), medians over the rounds.
+
+    .venv/bin/python bench/transform.py [--scale S] [--rounds R]
+
+Ends with a machine-readable line: incremental_ratio=<incremental / full>.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from datetime import date
+from pathlib import Path
+
+from common import checkpoint, fresh_database, median, server, table
+
+from ingestion.dbt import run_dbt
+from ingestion.load import ingest_file
+from ingestion.paths import DBT_PROJECT_DIR
+from ingestion.sample_documents import document_events, write_document_csv
+
+MODELS = ["fct_document_events", "fct_security_alerts"]
+
+
+def model_seconds() -> float:
+    results = json.loads((DBT_PROJECT_DIR / "target" / "run_results.json").read_text())
+    return sum(r["execution_time"] for r in results["results"]
+               if r["unique_id"].split(".")[-1] in MODELS)
+
+
+def timed_run(url: str, full: bool) -> tuple[float, float]:
+    checkpoint(url)
+    clock = time.perf_counter()
+    args = ["run", "--quiet", "-s", *MODELS] + (["--full-refresh"] if full else [])
+    run_dbt(args, url)
+    return model_seconds(), time.perf_counter() - clock
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--scale", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=5)
+    args = ap.parse_args()
+
+    wh = server()
+    work = Path(wh.root).parent
+    try:
+        url = fresh_database(wh, "bench_transform")
+        os.environ["DTI_WAREHOUSE_URL"] = url
+        months = [date(2024 + (m // 12), m % 12 + 1, 1) for m in range(8, 20)]
+        per = 200 * args.scale
+        total = 0
+        for i, month in enumerate(months):
+            path = work / f"docs_{month:%Y-%m}.csv"
+            total += write_document_csv(path, document_events(100 + i, [month], per))
+            ingest_file("document_logs", path)
+        print(f"loaded {total} document events over {len(months)} months (scale {args.scale})")
+        run_dbt(["build", "--quiet", "--full-refresh"], url)  # everything upstream exists
+
+        rounds = []
+        for r in range(args.rounds):
+            full_model, full_wall = timed_run(url, full=True)
+            # A corrected re-delivery of an old month: the month as first sent plus
+            # about 1% of the whole history in new events. It replaces that month.
+            index = r % (len(months) - 2)
+            late = work / f"late_{r}.csv"
+            extra = work / f"extra_{r}.csv"
+            added = write_document_csv(extra, document_events(
+                500 + r, [months[index]], max(1, total // 100 // 14)))
+            original = (work / f"docs_{months[index]:%Y-%m}.csv").read_bytes()
+            new_rows = extra.read_bytes().decode("utf-8-sig").split("\r\n", 1)[1]
+            late.write_bytes(original + new_rows.replace("VB-", f"VBL{r}-").encode())
+            ingest_file("document_logs", late)
+            incr_model, incr_wall = timed_run(url, full=False)
+            rounds.append([r + 1, added, full_model, incr_model, full_wall, incr_wall])
+    finally:
+        wh.destroy()
+    print(table(["round", "late_rows", "full_s", "incremental_s", "full_wall_s",
+                 "incremental_wall_s"], rounds))
+    full = median([x[2] for x in rounds])
+    incr = median([x[3] for x in rounds])
+    print(f"median model time: full refresh {full:.2f}s, incremental {incr:.2f}s "
+          f"(dbt start-up adds about {median([x[4] - x[2] for x in rounds]):.1f}s to each)")
+    print(f"incremental_ratio={incr / full:.3f}")
+
+
+if __name__ == "__main__":
+    main()
