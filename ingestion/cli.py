@@ -96,6 +96,27 @@ def _cmd_pull(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_reconcile(args: argparse.Namespace) -> int:
+    from decimal import Decimal
+
+    from ingestion.migrate import migrate
+    from ingestion.reconcile import ReconcileError, failures, format_table, reconcile
+    from ingestion.warehouse import warehouse_url
+
+    url = warehouse_url(start=True)
+    migrate(url)
+    try:
+        rows = reconcile(url, Path(args.file))
+    except ReconcileError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(format_table(rows))
+    problems = failures(rows, Decimal(args.tolerance))
+    for p in problems:
+        print(f"MISMATCH {p}", file=sys.stderr)
+    return 1 if problems else 0
+
+
 def _cmd_dq_docs(args: argparse.Namespace) -> int:
     from ingestion.dq_docs import build_docs
     from ingestion.warehouse import warehouse_url
@@ -219,6 +240,12 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--url", help="portal base URL (default DTI_PORTAL_URL)")
     pl.add_argument("--token", help="API token (default DTI_PORTAL_TOKEN)")
     pl.set_defaults(func=_cmd_pull)
+
+    rc = sub.add_parser("reconcile", help="recompute published DTI results, show differences")
+    rc.add_argument("file", help="CSV: province,year,methodology,<8 main-index values>,"
+                                 "published_dti,published_rank")
+    rc.add_argument("--tolerance", default="0.0001", help="largest accepted DTI difference")
+    rc.set_defaults(func=_cmd_reconcile)
 
     dq = sub.add_parser("dq", help="data quality").add_subparsers(dest="dq", required=True)
     docs = dq.add_parser("docs", help="build Great Expectations Data Docs (static HTML)")
