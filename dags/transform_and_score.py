@@ -18,6 +18,7 @@ from airflow.sdk import dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import LoadMode, TestBehavior
 
+from ingestion.alerts import notify_failure
 from ingestion.assets import MARTS, RAW_ASSETS
 from ingestion.dbt import dbt_executable, manifest_path
 from ingestion.paths import DBT_PROJECT_DIR
@@ -31,7 +32,8 @@ from ingestion.paths import DBT_PROJECT_DIR
               | RAW_ASSETS["soc_alerts"]),
     catchup=False,
     max_active_runs=1,
-    default_args={"retries": 1, "retry_delay": timedelta(minutes=2)},
+    default_args={"retries": 1, "retry_delay": timedelta(minutes=2),
+                  "on_failure_callback": notify_failure},
     tags=["dti", "dbt", "score"],
     doc_md=__doc__,
 )

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import Param, dag, task
 
+from ingestion.alerts import notify_failure
 from ingestion.assets import RAW_ASSETS
 
 
@@ -27,7 +28,8 @@ def build_ingest_dag(source: str, schedule: str, doc_md: str, pull_portal: bool 
         schedule=schedule,
         catchup=False,
         max_active_runs=1,
-        default_args={"retries": 2, "retry_delay": timedelta(minutes=2)},
+        default_args={"retries": 2, "retry_delay": timedelta(minutes=2),
+                      "on_failure_callback": notify_failure},
         params=params,
         tags=["dti", "ingest", source],
         doc_md=doc_md,

@@ -71,9 +71,13 @@ def test_ingest_dag_rerun_on_the_same_files_skips_every_file(dag_env, tmp_path):
         assert conn.execute("select count(*) from raw.public_services").fetchone()[0] == 84
 
 
-def test_a_rejected_file_fails_its_own_task_only(dag_env, tmp_path):
+def test_a_rejected_file_fails_its_own_task_only(dag_env, tmp_path, monkeypatch):
     from ingestion.airflow_runtime import run_dag
     from ingestion.generate import generate_public_services
+    from tests.webhook_server import serve
+
+    server, hook, received = serve()
+    monkeypatch.setenv("DTI_ALERT_WEBHOOK_URL", hook)
 
     paths = generate_public_services(tmp_path / "inbox", seed=7)
     bad = paths[2]
@@ -86,6 +90,11 @@ def test_a_rejected_file_fails_its_own_task_only(dag_env, tmp_path):
     assert statuses == {"loaded": 5, "rejected": 1}
     (kept,) = (tmp_path / "rejected" / "public_services").iterdir()
     assert kept.name.endswith(bad.name)
+    server.shutdown()
+    # The failure reached the webhook once: no retries for a rejected file.
+    assert [(a["dag_id"], a["task_id"], a["map_index"]) for a in received] == [
+        ("ingest_public_services", "load_file", 2)]
+    assert "period_found" in received[0]["error"]
 
 
 def test_public_services_dag_pulls_the_portal_month_then_loads_it(dag_env, tmp_path,
