@@ -3,7 +3,7 @@
 import pytest
 
 EXPECTED = {"ingest_public_services", "ingest_document_logs", "ingest_soc_alerts",
-            "transform_and_score"}
+            "transform_and_score", "freshness"}
 
 
 @pytest.fixture(scope="module")

@@ -115,3 +115,18 @@ def test_public_services_dag_pulls_the_portal_month_then_loads_it(dag_env, tmp_p
     with psycopg.connect(dag_env) as conn:
         assert conn.execute("select source_file like '%portal_dvc_2025-05.json', period, "
                             "rows_loaded from meta.batches").fetchall() == [(True, "2025-05", 14)]
+
+
+def test_freshness_dag_alerts_on_overdue_exports(dag_env, monkeypatch):
+    from ingestion.airflow_runtime import run_dag
+    from tests.webhook_server import serve
+
+    server, hook, received = serve()
+    monkeypatch.setenv("DTI_ALERT_WEBHOOK_URL", hook)
+    try:
+        with pytest.raises(RuntimeError, match="failed"):
+            run_dag("freshness")  # nothing was ever loaded: every source is late
+    finally:
+        server.shutdown()
+    errors = [a["error"] for a in received if a["dag_id"] == "freshness"]
+    assert errors and "document_logs (all units): never loaded" in errors[-1]
