@@ -69,10 +69,11 @@ def load_dag(dag_id: str):
     return bag.dags[dag_id]
 
 
-def run_dag(dag_id: str, conf: dict | None = None):
-    """Run one DAG to the end in this process; raise if the run did not succeed."""
+def run_dag(dag_id: str, conf: dict | None = None, logical_date=None):
+    """Run one DAG to the end in this process; raise if the run did not succeed.
+    A ``logical_date`` runs it as the scheduler would for that date (a backfill)."""
     dag = load_dag(dag_id)
-    run = dag.test(run_conf=conf or {})
+    run = dag.test(run_conf=conf or {}, logical_date=logical_date)
     state = str(getattr(run, "state", ""))
     if not state.endswith("success"):
         raise RuntimeError(f"DAG {dag_id} finished in state {state}")
