@@ -22,6 +22,8 @@ HEADERS = [
     "Tiếp nhận trực tiếp", "Tiếp nhận qua bưu chính",
     "Giải quyết trước hạn", "Giải quyết đúng hạn", "Giải quyết quá hạn",
     "Đang giải quyết trong hạn", "Đang giải quyết quá hạn",
+    "Trả kết quả điện tử", "Số hóa hồ sơ", "Hồ sơ có phí/lệ phí", "Thanh toán trực tuyến",
+    "Số hồ sơ đã xử lý", "Không hài lòng",
 ]
 
 # Monthly dossier volume by department (by its number in the agency code).
@@ -45,12 +47,20 @@ class AgencyMonth:
     resolved_late: int
     in_progress_within_deadline: int
     in_progress_overdue: int
+    results_electronic: int = 0
+    dossiers_digitised: int = 0
+    dossiers_with_fees: int = 0
+    paid_online: int = 0
+    handled: int = 0
+    dissatisfied: int = 0
 
     @property
     def counts(self) -> list[int]:
         return [self.received_online, self.received_full_online, self.received_in_person,
                 self.received_postal, self.resolved_early, self.resolved_on_time,
-                self.resolved_late, self.in_progress_within_deadline, self.in_progress_overdue]
+                self.resolved_late, self.in_progress_within_deadline, self.in_progress_overdue,
+                self.results_electronic, self.dossiers_digitised, self.dossiers_with_fees,
+                self.paid_online, self.handled, self.dissatisfied]
 
 
 def vn_int(n: int) -> str:
@@ -80,8 +90,19 @@ def simulate_month(rng: random.Random, code: str, name: str, period: date) -> Ag
     in_within = int(due * rng.uniform(0.02, 0.10))
     resolved_in_time = due - late - in_overdue - in_within
     early = int(resolved_in_time * rng.uniform(0.2, 0.7))
+    # The optional measures draw from their own generator, so adding them left the
+    # core counts of every seed as they were.
+    extra = random.Random(f"{code}|{period}")
+    handled = resolved_in_time + late
+    with_fees = int(received * extra.uniform(0.2, 0.6))
     return AgencyMonth(code, name, period, online, full_online, in_person, postal,
-                       early, resolved_in_time - early, late, in_within, in_overdue)
+                       early, resolved_in_time - early, late, in_within, in_overdue,
+                       results_electronic=int(handled * extra.uniform(0.6, 1.0)),
+                       dossiers_digitised=int(received * extra.uniform(0.5, 1.0)),
+                       dossiers_with_fees=with_fees,
+                       paid_online=int(with_fees * extra.uniform(0.3, 0.9)),
+                       handled=handled,
+                       dissatisfied=int(handled * extra.uniform(0.0, 0.05)))
 
 
 def write_public_service_report(path: Path, rows: list[AgencyMonth], period: date) -> None:
@@ -113,10 +134,12 @@ def write_public_service_xlsx(path: Path, rows: list[AgencyMonth], period: date)
     ws.append([f"Kỳ báo cáo: từ ngày {period:%d/%m/%Y} đến ngày {end:%d/%m/%Y}"])
     ws.append([])
     ws.append(["STT", "Mã cơ quan", "Tên cơ quan", "Số hồ sơ tiếp nhận", None, None, None,
-               "Đã giải quyết", None, None, "Đang giải quyết", None])
+               "Đã giải quyết", None, None, "Đang giải quyết", None, *HEADERS[12:]])
     ws.append([None, None, None, "Trực tuyến", "Trực tuyến toàn trình", "Trực tiếp",
                "Bưu chính", "Trước hạn", "Đúng hạn", "Quá hạn", "Trong hạn", "Quá hạn"])
-    for cells in ("A5:A6", "B5:B6", "C5:C6", "D5:G5", "H5:J5", "K5:L5", "A1:L1", "A2:L2"):
+    merged = ["A5:A6", "B5:B6", "C5:C6", "D5:G5", "H5:J5", "K5:L5", "A1:R1", "A2:R2"]
+    merged += [f"{col}5:{col}6" for col in "MNOPQR"]  # the measures span both header rows
+    for cells in merged:
         ws.merge_cells(cells)
     for i, r in enumerate(rows, start=1):
         ws.append([i, r.agency_code, r.agency_name, *r.counts])

@@ -145,10 +145,14 @@ def read_layout(path: Path, config: SourceConfig) -> ReportLayout:
         combined = _two_row_header(cells, below)
         double = sum(1 for c, low in zip(combined, below + [""] * len(combined), strict=False)
                      if _canonical(config, c, low))
+        # A two-row header must find more than either of its rows alone (an empty
+        # row above a one-row header is not an upper header row).
+        lower = sum(1 for c in below if config.canonical(c))
+        two_rows = double > max(single, lower)
         # The header is the first row where most of the required columns appear,
         # alone or together with the row below it.
-        if max(single, double) >= needed:
-            if double > single:
+        if (double if two_rows else single) >= needed:
+            if two_rows:
                 names, keep, exclude_at = _map_header(combined, below, config)
                 row, width = i + 2, len(combined)
             else:
