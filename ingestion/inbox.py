@@ -15,7 +15,7 @@ from pathlib import Path
 
 import psycopg
 
-from ingestion.ledger import BatchResult, file_sha256
+from ingestion.ledger import BatchResult
 from ingestion.load import BatchRejected, ingest_file
 from ingestion.paths import PROJECT_DIR
 from ingestion.warehouse import warehouse_url
@@ -40,9 +40,9 @@ def discover(source: str, root: str | Path | None = None) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
 
 
-def _move(path: Path, folder: Path) -> Path:
+def _move(path: Path, folder: Path, sha256: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{file_sha256(path)[:12]}_{path.name}"
+    target = folder / f"{sha256[:12]}_{path.name}"
     shutil.move(str(path), target)
     return target
 
@@ -60,7 +60,8 @@ def process_file(source: str, path: str | Path, root: str | Path | None = None) 
     try:
         result = ingest_file(source, path)
     except BatchRejected as exc:
-        _record_archive(exc.result.batch_id, _move(path, base / "rejected" / source))
+        _record_archive(exc.result.batch_id,
+                        _move(path, base / "rejected" / source, exc.result.sha256))
         raise
-    _record_archive(result.batch_id, _move(path, base / "archive" / source))
+    _record_archive(result.batch_id, _move(path, base / "archive" / source, result.sha256))
     return result

@@ -24,6 +24,7 @@ class BatchResult:
     source: str
     source_file: str
     status: str
+    sha256: str = ""
     agency_code: str | None = None
     period: str | None = None
     stream: str | None = None

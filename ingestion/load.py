@@ -145,7 +145,7 @@ def ingest_file(source: str, path: Path | str, url: str | None = None) -> BatchR
         for dead in ledger.reap_interrupted(conn, LANDING_SCHEMA):
             log.warning("batch %s was interrupted earlier: marked failed, cleaned up", dead)
         batch_id = ledger.open_batch(conn, source, str(path), sha, path.stat().st_size)
-        result = BatchResult(batch_id, source, path.name, "running")
+        result = BatchResult(batch_id, source, path.name, "running", sha256=sha)
         duplicate = ledger.previous_load(conn, source, sha)
         if duplicate is not None:
             ledger.record_skip(conn, batch_id, duplicate)

@@ -20,6 +20,7 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.types.json import Jsonb
 
 from ingestion.paths import EXPECTATIONS_DIR
 
@@ -93,16 +94,26 @@ def _rows_with_keys(conn: psycopg.Connection, table: sql.Composable,
                     keys: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
     """Row numbers of the rows holding these column values (for multicolumn
     expectations, whose results name values, not rows)."""
-    found: dict[int, dict[str, Any]] = {}
-    for key in {json.dumps(k, sort_keys=True, default=str): k for k in keys}.values():
-        cond = sql.SQL(" and ").join(
-            sql.SQL("{} is not distinct from {}").format(sql.Identifier(c), sql.Literal(v))
-            for c, v in key.items()
-        )
-        q = sql.SQL("select {} from {} where {}").format(sql.Identifier(ROW_KEY), table, cond)
-        for (row_number,) in conn.execute(q):
-            found[row_number] = key
-    return found
+    if not keys:
+        return {}
+    columns = sorted(keys[0])
+    # One query however many keys: the keys go in as JSON, matched null-safely.
+    q = sql.SQL(
+        "select b.{k}, {cols} from {table} as b "
+        "join (select distinct * from jsonb_to_recordset(%s) as k({decl})) as k "
+        "on {cond}"
+    ).format(
+        k=sql.Identifier(ROW_KEY),
+        cols=sql.SQL(", ").join(sql.SQL("k.{}").format(sql.Identifier(c)) for c in columns),
+        table=table,
+        decl=sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(c)) for c in columns),
+        cond=sql.SQL(" and ").join(
+            sql.SQL("b.{c}::text is not distinct from k.{c}").format(c=sql.Identifier(c))
+            for c in columns),
+    )
+    return {row[0]: dict(zip(columns, row[1:], strict=True))
+            for row in conn.execute(q, (Jsonb([{c: None if k[c] is None else str(k[c])
+                                                for c in columns} for k in keys]),))}
 
 
 # Per-row lists can hold a million entries; the warehouse keeps the rows elsewhere.

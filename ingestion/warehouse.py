@@ -16,6 +16,7 @@ import socket
 import subprocess
 import time
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import psycopg
@@ -30,20 +31,25 @@ class WarehouseError(RuntimeError):
     """The embedded server could not be found, started or reached."""
 
 
-def postgres_bindir() -> Path:
-    """Directory of the PostgreSQL server binaries (initdb, pg_ctl)."""
+def _bindir_candidates():
     override = os.environ.get("DTI_PG_BINDIR")
-    candidates = [override] if override else []
+    if override:
+        yield override
     # Debian keeps server binaries off PATH, one folder per major version: newest wins.
-    candidates += sorted(
+    yield from sorted(
         glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name)
     )[::-1]
     if shutil.which("pg_config"):
         out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True)
-        candidates.append(out.stdout.strip())
+        yield out.stdout.strip()
     if shutil.which("initdb"):
-        candidates.append(str(Path(shutil.which("initdb")).parent))
-    for c in candidates:
+        yield str(Path(shutil.which("initdb")).parent)
+
+
+@cache
+def postgres_bindir() -> Path:
+    """Directory of the PostgreSQL server binaries (initdb, pg_ctl)."""
+    for c in _bindir_candidates():
         if c and (Path(c) / "initdb").exists() and (Path(c) / "pg_ctl").exists():
             return Path(c)
     raise WarehouseError(
