@@ -19,7 +19,11 @@ def test_departments_before_and_after_the_march_2025_merger():
     assert len(active("department", date(2024, 12, 1))) == 20
     assert len(active("district", date(2025, 6, 1))) == 13
     assert active("district", date(2025, 7, 1)) == []
-    assert len(active("commune", date(2025, 7, 1))) >= 8
+    communes = active("commune", date(2025, 7, 1))
+    # Scheme 373/ĐA-CP as enacted in June 2025: 30 wards, 22 communes and 2 special zones.
+    kinds = [a.name_vi.split()[4] for a in communes]
+    assert (kinds.count("phường"), kinds.count("xã"), kinds.count("đặc")) == (30, 22, 2)
+    assert active("commune", date(2025, 6, 30)) == []
 
 
 def test_a_merged_department_resolves_to_its_successor_for_later_periods():
@@ -35,3 +39,6 @@ def test_names_resolve_with_or_without_diacritics():
     assert code_for_name("SO TU PHAP") == "000.00.04.H49"
     assert code_for_name("Sở Thông tin và Truyền thông", date(2024, 5, 1)) == ICT
     assert code_for_name("Sở Thông tin và Truyền thông", date(2025, 5, 1)) is None
+    # The new Hạ Long ward is not the abolished city of the same name.
+    ward = code_for_name("Uy ban nhan dan phuong Ha Long", date(2025, 8, 1))
+    assert ward is not None and ward.startswith("000.01.")
