@@ -53,8 +53,11 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
 def _cmd_generate(args: argparse.Namespace) -> int:
     from ingestion.generate import generate
 
-    for source, paths in generate(Path(args.out), seed=args.seed).items():
-        print(f"{source}: {len(paths)} files in {Path(args.out) / source}")
+    exports = generate(Path(args.out), seed=args.seed, scale=args.scale,
+                       defect_rate=args.defects)
+    for source, paths in exports.files.items():
+        print(f"{source}: {len(paths)} files in {Path(args.out) / source}, "
+              f"{exports.defects[source]} records with an injected defect")
     return 0
 
 
@@ -174,7 +177,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print(f"warehouse: {url}")
     migrate(url)
     data_root = state_dir() / "demo" / "data"
-    files = generate(data_root / "inbox", seed=args.seed)
+    files = generate(data_root / "inbox", seed=args.seed).files
     print("sample exports in " + str(data_root / "inbox") + ": " + ", ".join(
         f"{len(paths)} {source}" for source, paths in files.items()))
     build_manifest()
@@ -227,6 +230,10 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("generate", help="write sample agency exports")
     g.add_argument("--out", required=True)
     g.add_argument("--seed", type=int, default=7)
+    g.add_argument("--scale", type=int, default=1,
+                   help="volume multiplier: 1 is the demo, 10 and 100 feed benchmarks")
+    g.add_argument("--defects", type=float, default=0.0,
+                   help="share of records given a defect validation must quarantine")
     g.set_defaults(func=_cmd_generate)
 
     i = sub.add_parser("ingest", help="load agency export files")

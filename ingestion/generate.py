@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import csv
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
 from ingestion.registry import active
+from ingestion.text import strip_diacritics, to_cp1258_form
 
 HEADERS = [
     "STT", "Mã cơ quan", "Tên cơ quan",
@@ -105,19 +106,33 @@ def simulate_month(rng: random.Random, code: str, name: str, period: date) -> Ag
                        dissatisfied=int(handled * extra.uniform(0.0, 0.05)))
 
 
-def write_public_service_report(path: Path, rows: list[AgencyMonth], period: date) -> None:
+# How provincial systems encode their CSV reports; "ascii" is UTF-8 with the
+# diacritics stripped, as older systems print them.
+CSV_ENCODINGS = ("utf-8-sig", "cp1258", "utf-16", "ascii")
+
+
+def _encoded(text: str, encoding: str) -> str:
+    if encoding == "cp1258":
+        return to_cp1258_form(text)
+    return strip_diacritics(text) if encoding == "ascii" else text
+
+
+def write_public_service_report(path: Path, rows: list[AgencyMonth], period: date,
+                                encoding: str = "utf-8-sig") -> None:
     totals = [sum(col) for col in zip(*(r.counts for r in rows), strict=True)] if rows else []
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+    end = _month_end(period)
+    lines = [["ỦY BAN NHÂN DÂN TỈNH QUẢNG NINH"],
+             ["BÁO CÁO TÌNH HÌNH GIẢI QUYẾT HỒ SƠ THỦ TỤC HÀNH CHÍNH"],
+             [f"Kỳ báo cáo: từ ngày {period:%d/%m/%Y} đến ngày {end:%d/%m/%Y}"],
+             [], HEADERS]
+    lines += [[i, r.agency_code, r.agency_name, *(vn_int(n) for n in r.counts)]
+              for i, r in enumerate(rows, start=1)]
+    lines.append(["", "", "Tổng cộng", *(vn_int(n) for n in totals)])
+    file_encoding = "utf-8" if encoding == "ascii" else encoding
+    with path.open("w", encoding=file_encoding, newline="") as fh:
         w = csv.writer(fh, lineterminator="\r\n")
-        w.writerow(["ỦY BAN NHÂN DÂN TỈNH QUẢNG NINH"])
-        w.writerow(["BÁO CÁO TÌNH HÌNH GIẢI QUYẾT HỒ SƠ THỦ TỤC HÀNH CHÍNH"])
-        end = _month_end(period)
-        w.writerow([f"Kỳ báo cáo: từ ngày {period:%d/%m/%Y} đến ngày {end:%d/%m/%Y}"])
-        w.writerow([])
-        w.writerow(HEADERS)
-        for i, r in enumerate(rows, start=1):
-            w.writerow([i, r.agency_code, r.agency_name, *(vn_int(n) for n in r.counts)])
-        w.writerow(["", "", "Tổng cộng", *(vn_int(n) for n in totals)])
+        for line in lines:
+            w.writerow([_encoded(str(c), encoding) for c in line])
 
 
 def write_public_service_xlsx(path: Path, rows: list[AgencyMonth], period: date) -> None:
@@ -173,10 +188,41 @@ def generate_public_services(out: Path, seed: int = 7,
     return written
 
 
-def generate(out: Path, seed: int = 7, months: list[date] | None = None) -> dict[str, list[Path]]:
-    """Sample exports of every source under out/<source>/: public-service reports,
-    document logs (CSV months and one JSON Lines month) and SOC alerts (one file per
-    system per month)."""
+UNKNOWN_AGENCY = "000.00.99.H49"  # in no registry: the defect the generator injects
+
+
+@dataclass
+class Exports:
+    """What ``generate`` wrote: files per source, and how many records per source
+    carry an injected defect (each must end up quarantined, not loaded)."""
+
+    files: dict[str, list[Path]]
+    defects: dict[str, int]
+
+
+def _with_defects(rows: list[AgencyMonth], rng: random.Random, rate: float
+                  ) -> tuple[list[AgencyMonth], int]:
+    """A negative count is the commonest hand-edit error in these reports."""
+    out, n = [], 0
+    for r in rows:
+        if rate and rng.random() < rate:
+            r = replace(r, resolved_late=-max(1, r.resolved_late))
+            n += 1
+        out.append(r)
+    return out, n
+
+
+def generate(out: Path, seed: int = 7, months: list[date] | None = None, scale: int = 1,
+             defect_rate: float = 0.0) -> Exports:
+    """Sample exports of every source under out/<source>/, deterministic by seed.
+
+    Public-service reports: one per month, rotating through the layouts provinces
+    produce (UTF-8 CSV, XLSX with merged two-row headers, Windows-1258, UTF-16,
+    CSV without diacritics). Document logs: CSV months and one JSON Lines month,
+    40 x ``scale`` events per department and month. SOC alerts: one Suricata, Wazuh
+    and portal file per month, ``scale`` times the demo's volume. ``defect_rate``
+    is the share of records given a defect the validation must quarantine.
+    """
     from ingestion.sample_alerts import write_portal_csv, write_suricata_eve, write_wazuh_alerts
     from ingestion.sample_documents import (
         document_events,
@@ -185,25 +231,45 @@ def generate(out: Path, seed: int = 7, months: list[date] | None = None) -> dict
     )
 
     months = months or default_months()
-    written = {"public_services": generate_public_services(out, seed, months)}
-    docs, alerts = out / "document_logs", out / "soc_alerts"
-    docs.mkdir(parents=True, exist_ok=True)
-    alerts.mkdir(parents=True, exist_ok=True)
-    written["document_logs"], written["soc_alerts"] = [], []
-    for i, month in enumerate(months):
-        events = document_events(seed + i, [month])
-        if i == len(months) - 1:
-            path = docs / f"qlvb_quang_ninh_{month:%Y-%m}.jsonl"
-            write_document_jsonl(path, events)
+    defects_rng = random.Random(seed * 7919)
+    files: dict[str, list[Path]] = {s: [] for s in ("public_services", "document_logs",
+                                                    "soc_alerts")}
+    defects = dict.fromkeys(files, 0)
+    dirs = {s: out / s for s in files}
+    for d in dirs.values():
+        d.mkdir(parents=True, exist_ok=True)
+    layouts = ("utf-8-sig", "xlsx", "cp1258", "utf-16", "ascii")
+    for i, (period, rows) in enumerate(public_service_months(seed, months).items()):
+        rows, n = _with_defects(rows, defects_rng, defect_rate)
+        defects["public_services"] += n
+        layout = layouts[i % len(layouts)]
+        stem = dirs["public_services"] / f"dvc_quang_ninh_{period:%Y-%m}"
+        if layout == "xlsx":
+            path = stem.with_suffix(".xlsx")
+            write_public_service_xlsx(path, rows, period)
         else:
-            path = docs / f"qlvb_quang_ninh_{month:%Y-%m}.csv"
-            write_document_csv(path, events)
-        written["document_logs"].append(path)
-        for name, writer in (("suricata_eve", write_suricata_eve),
-                             ("wazuh_alerts", write_wazuh_alerts),
-                             ("soc_portal", write_portal_csv)):
+            path = stem.with_suffix(".csv")
+            write_public_service_report(path, rows, period, layout)
+        files["public_services"].append(path)
+    for i, month in enumerate(months):
+        events = []
+        for e in document_events(seed + i, [month], per_agency_month=40 * scale):
+            # State secrets are excluded before validation: a defect there would not show.
+            if defect_rate and not e.secret and defects_rng.random() < defect_rate:
+                e = replace(e, agency_code=UNKNOWN_AGENCY)
+                defects["document_logs"] += 1
+            events.append(e)
+        jsonl = i == len(months) - 1
+        suffix = "jsonl" if jsonl else "csv"
+        path = dirs["document_logs"] / f"qlvb_quang_ninh_{month:%Y-%m}.{suffix}"
+        (write_document_jsonl if jsonl else write_document_csv)(path, iter(events))
+        files["document_logs"].append(path)
+        for name, writer, count in (("suricata_eve", write_suricata_eve, 60),
+                                    ("wazuh_alerts", write_wazuh_alerts, 40),
+                                    ("soc_portal", write_portal_csv, 30)):
             suffix = "csv" if name == "soc_portal" else "json"
-            path = alerts / f"{name}_{month:%Y-%m}.{suffix}"
-            writer(path, seed + i, month)
-            written["soc_alerts"].append(path)
-    return written
+            path = dirs["soc_alerts"] / f"{name}_{month:%Y-%m}.{suffix}"
+            defects["soc_alerts"] += writer(path, seed + i, month, count * scale,
+                                            defect_rate=defect_rate).defects
+            files["soc_alerts"].append(path)
+    return Exports(files, defects)

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 from ingestion.registry import active
 
@@ -42,6 +43,31 @@ class Asset:
     host: str
 
 
+# An asset no map knows: an alert on it must be quarantined, not guessed.
+UNKNOWN_ASSET = Asset("", "10.250.0.7", "unknown-host")
+
+
+class Written(NamedTuple):
+    alerts: int
+    defects: int
+
+
+class _AssetPicker:
+    """Picks the asset of each alert; a ``defect_rate`` share gets UNKNOWN_ASSET."""
+
+    def __init__(self, seed: int, defect_rate: float) -> None:
+        self.hosts, self.rate = assets(), defect_rate
+        self.defect_rng = random.Random(seed * 31 + 1)
+        self.defects = 0
+
+    def __call__(self, rng: random.Random) -> Asset:
+        asset = rng.choice(self.hosts)
+        if self.rate and self.defect_rng.random() < self.rate:
+            self.defects += 1
+            return UNKNOWN_ASSET
+        return asset
+
+
 def assets() -> list[Asset]:
     out = []
     for a in active("department", date(2025, 7, 1)):
@@ -56,13 +82,14 @@ def _times(rng: random.Random, month: date, count: int) -> Iterator[datetime]:
                        rng.randint(0, 59), rng.randint(0, 59))
 
 
-def write_suricata_eve(path: Path, seed: int, month: date, count: int = 60) -> int:
+def write_suricata_eve(path: Path, seed: int, month: date, count: int = 60,
+        defect_rate: float = 0.0) -> Written:
     """EVE JSON lines: mostly alerts, with the flow and dns events a sensor also logs."""
     rng = random.Random(seed)
-    hosts = assets()
+    pick = _AssetPicker(seed, defect_rate)
     with path.open("w", encoding="utf-8") as fh:
         for i, t in enumerate(_times(rng, month, count)):
-            asset = rng.choice(hosts)
+            asset = pick(rng)
             sig, cat, sev = rng.choice(_SIGNATURES)
             base = {"timestamp": t.strftime("%Y-%m-%dT%H:%M:%S.%f") + "+0700",
                     "flow_id": rng.randint(10**15, 10**16), "in_iface": "eth1",
@@ -75,15 +102,16 @@ def write_suricata_eve(path: Path, seed: int, month: date, count: int = 60) -> i
             fh.write(json.dumps({**base, "event_type": "alert", "alert": {
                 "action": "allowed", "gid": 1, "signature_id": 2000000 + i, "rev": 1,
                 "signature": sig, "category": cat, "severity": sev}}) + "\n")
-    return count
+    return Written(count, pick.defects)
 
 
-def write_wazuh_alerts(path: Path, seed: int, month: date, count: int = 40) -> int:
+def write_wazuh_alerts(path: Path, seed: int, month: date, count: int = 40,
+        defect_rate: float = 0.0) -> Written:
     rng = random.Random(seed)
-    hosts = assets()
+    pick = _AssetPicker(seed, defect_rate)
     with path.open("w", encoding="utf-8") as fh:
         for i, t in enumerate(_times(rng, month, count)):
-            asset = rng.choice(hosts)
+            asset = pick(rng)
             rule_id, desc, level, groups = rng.choice(_WAZUH_RULES)
             fh.write(json.dumps({
                 "timestamp": t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{rng.randint(0, 999):03d}+0700",
@@ -96,20 +124,21 @@ def write_wazuh_alerts(path: Path, seed: int, month: date, count: int = 40) -> i
                 "data": {"srcip": f"198.51.100.{rng.randint(1, 254)}"},
                 "location": "/var/log/auth.log",
             }) + "\n")
-    return count
+    return Written(count, pick.defects)
 
 
-def write_portal_csv(path: Path, seed: int, month: date, count: int = 30) -> int:
+def write_portal_csv(path: Path, seed: int, month: date, count: int = 30,
+        defect_rate: float = 0.0) -> Written:
     """The SOC portal's export: Vietnamese headers, dd/mm/yyyy times, a status workflow."""
     rng = random.Random(seed)
-    hosts = assets()
+    pick = _AssetPicker(seed, defect_rate)
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh, lineterminator="\r\n")
         w.writerow(["TRUNG TÂM GIÁM SÁT, ĐIỀU HÀNH AN TOÀN THÔNG TIN TỈNH QUẢNG NINH"])
         w.writerow(["DANH SÁCH CẢNH BÁO AN TOÀN THÔNG TIN"])
         w.writerow(PORTAL_HEADERS)
         for i, t in enumerate(_times(rng, month, count), start=1):
-            asset = rng.choice(hosts)
+            asset = pick(rng)
             sig, cat, _ = rng.choice(_SIGNATURES)
             status = rng.choice(["Mới", "Đang xử lý", "Đã xử lý", "Đã xử lý", "Cảnh báo sai"])
             ack = t + timedelta(minutes=rng.randint(5, 240)) if status != "Mới" else None
@@ -120,4 +149,4 @@ def write_portal_csv(path: Path, seed: int, month: date, count: int = 30) -> int
                         f"192.0.2.{rng.randint(1, 254)}", asset.ip, status,
                         f"{ack:%d/%m/%Y %H:%M:%S}" if ack else "",
                         f"{done:%d/%m/%Y %H:%M:%S}" if done else ""])
-    return count
+    return Written(count, pick.defects)

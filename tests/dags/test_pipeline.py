@@ -35,7 +35,7 @@ def test_ingest_then_transform_dags_produce_the_766_progress_scores(dag_env, tmp
     from ingestion.airflow_runtime import run_dag
     from ingestion.generate import generate
 
-    files = generate(tmp_path / "inbox", seed=7)
+    files = generate(tmp_path / "inbox", seed=7).files
     for source in files:
         run_dag(f"ingest_{source}", {"data_root": str(tmp_path)})
     with psycopg.connect(dag_env) as conn:

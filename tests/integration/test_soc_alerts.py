@@ -12,7 +12,7 @@ MONTH = date(2025, 5, 1)
 
 def test_suricata_eve_alerts_load_other_events_excluded(warehouse_url, tmp_path):
     path = tmp_path / "eve.json"
-    alerts = write_suricata_eve(path, 1, MONTH, count=25)
+    alerts = write_suricata_eve(path, 1, MONTH, count=25).alerts
     flows = sum(1 for line in path.read_text().splitlines() if '"event_type": "flow"' in line)
     result = ingest_file(SOURCE, path)
     assert (result.rows_loaded, result.rows_excluded) == (alerts, flows)

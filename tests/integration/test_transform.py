@@ -22,7 +22,7 @@ def snapshot(url: str) -> dict[str, list[tuple]]:
 
 
 def test_incremental_after_a_late_file_equals_a_full_refresh(warehouse_url, tmp_path):
-    files = generate(tmp_path / "inbox", seed=7)
+    files = generate(tmp_path / "inbox", seed=7).files
     for source, paths in files.items():
         for p in paths:
             ingest_file(source, p)
@@ -49,7 +49,7 @@ def _secrets(seed: int) -> int:
 
 
 def test_bi_reader_reads_every_mart(warehouse_url, tmp_path):
-    files = generate(tmp_path / "inbox", seed=3)
+    files = generate(tmp_path / "inbox", seed=3).files
     ingest_file("public_services", files["public_services"][0])
     assert run_dbt(["build", "--quiet"], warehouse_url) == 0
     with psycopg.connect(warehouse_url) as conn:
