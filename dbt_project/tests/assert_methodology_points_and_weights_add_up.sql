@@ -13,14 +13,16 @@ methodologies as (
 
 totals as (
     select
-        methodology_id,
-        sum(weight) as weight_sum,
-        sum(max_points) as points_sum,
+        main_indices.methodology_id,
+        sum(main_indices.weight) as weight_sum,
+        sum(main_indices.max_points) as points_sum,
         bool_and(
-            abs(weight - max_points / 1000.0) < 0.000001
+            abs(main_indices.weight - main_indices.max_points / methodologies.total_points) < 0.000001
         ) as weights_follow_points
     from main_indices
-    group by methodology_id
+    inner join methodologies
+        on main_indices.methodology_id = methodologies.methodology_id
+    group by main_indices.methodology_id
 )
 
 select

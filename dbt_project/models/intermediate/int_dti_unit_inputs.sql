@@ -1,0 +1,141 @@
+-- What the DTI engine scores, per unit and assessment year: each operational metric
+-- summed over the year (numerator and denominator, never only the ratio), for every
+-- agency and for its province as a whole, and every self-assessed component. With
+-- the batches each input came from, so a score can be walked back to its files.
+with
+
+metric_months as (
+    select * from {{ ref('fct_metric_values') }}
+),
+
+agencies as (
+    select distinct agency_id, province_id from {{ ref('dim_agencies') }}
+),
+
+metric_years as (
+    select
+        metric_months.metric_code,
+        extract(year from metric_months.period_month)::integer as assessment_year,
+        metric_months.agency_id,
+        agencies.province_id,
+        sum(metric_months.numerator) as numerator,
+        sum(metric_months.denominator) as denominator
+    from metric_months
+    inner join agencies on metric_months.agency_id = agencies.agency_id
+    group by 1, 2, 3, 4
+),
+
+metric_inputs as (
+    select
+        'agency' as unit_level,
+        agency_id as unit_id,
+        assessment_year,
+        metric_code,
+        numerator,
+        denominator
+    from metric_years
+    union all
+    select
+        'province' as unit_level,
+        province_id as unit_id,
+        assessment_year,
+        metric_code,
+        sum(numerator) as numerator,
+        sum(denominator) as denominator
+    from metric_years
+    group by province_id, assessment_year, metric_code
+),
+
+self_assessed as (
+    select * from {{ source('raw', 'self_assessments') }}
+),
+
+batch_months as (
+    select agency_id, period_month as event_month, batch_id
+    from {{ ref('stg_public_services__agency_months') }}
+    union
+    select agency_id, received_month, batch_id
+    from {{ ref('stg_document_logs__document_events') }}
+    union
+    select agency_id, detected_month, batch_id
+    from {{ ref('stg_soc_alerts__security_alerts') }}
+),
+
+batch_years as (
+    select
+        batch_months.agency_id,
+        agencies.province_id,
+        extract(year from batch_months.event_month)::integer as assessment_year,
+        batch_months.batch_id
+    from batch_months
+    inner join agencies on batch_months.agency_id = agencies.agency_id
+    union
+    select
+        self_assessed.agency_code,
+        agencies.province_id,
+        self_assessed.assessment_year,
+        self_assessed._batch_id
+    from self_assessed
+    inner join agencies on self_assessed.agency_code = agencies.agency_id
+),
+
+unit_batches as (
+    select
+        'agency' as unit_level,
+        agency_id as unit_id,
+        assessment_year,
+        array_agg(distinct batch_id order by batch_id) as input_batch_ids
+    from batch_years
+    group by agency_id, assessment_year
+    union all
+    select
+        'province' as unit_level,
+        province_id as unit_id,
+        assessment_year,
+        array_agg(distinct batch_id order by batch_id) as input_batch_ids
+    from batch_years
+    group by province_id, assessment_year
+)
+
+select
+    metric_inputs.unit_level,
+    metric_inputs.unit_id,
+    metric_inputs.assessment_year,
+    'metric' as input_kind,
+    metric_inputs.metric_code as input_code,
+    null::text as methodology_id,
+    metric_inputs.numerator,
+    metric_inputs.denominator,
+    null::numeric as given_points,
+    null::numeric as self_points,
+    null::numeric as appraisal_points,
+    null::text as evidence_url,
+    unit_batches.input_batch_ids
+from metric_inputs
+left join unit_batches
+    on
+        metric_inputs.unit_level = unit_batches.unit_level
+        and metric_inputs.unit_id = unit_batches.unit_id
+        and metric_inputs.assessment_year = unit_batches.assessment_year
+union all
+select
+    case when agencies.agency_id = agencies.province_id then 'province' else 'agency' end,
+    self_assessed.agency_code,
+    self_assessed.assessment_year,
+    'self_assessment',
+    self_assessed.component_code,
+    self_assessed.methodology_id,
+    self_assessed.raw_numerator,
+    self_assessed.raw_denominator,
+    -- The final score, else the appraisal council's, else the unit's own.
+    coalesce(
+        self_assessed.final_points,
+        self_assessed.appraisal_points,
+        self_assessed.self_points
+    ),
+    self_assessed.self_points,
+    self_assessed.appraisal_points,
+    self_assessed.evidence_url,
+    array[self_assessed._batch_id]
+from self_assessed
+inner join agencies on self_assessed.agency_code = agencies.agency_id

@@ -1,0 +1,127 @@
+-- DTI value per unit and assessment year = sum of weight x main-index value
+-- (METHODOLOGY.md §2; for the provincial index, total points / 1000), the pillar
+-- values, the competition rank among units of the same level (compared at 4
+-- decimals), the share imputed and the audit trail (run, methodology, batches).
+with
+
+main_scores as (
+    select * from {{ ref('dti_main_index_scores') }}
+),
+
+pillars as (
+    select * from {{ ref('dti_pillars') }}
+),
+
+batches as (
+    select
+        methodology_id,
+        scoring_mode,
+        unit_level,
+        unit_id,
+        assessment_year,
+        array_agg(distinct batch_id order by batch_id) as input_batch_ids
+    from {{ ref('dti_component_scores') }}
+    cross join lateral unnest(input_batch_ids) as batch_id
+    group by 1, 2, 3, 4, 5
+),
+
+pillar_values as (
+    select
+        main_scores.methodology_id,
+        main_scores.scoring_mode,
+        main_scores.unit_level,
+        main_scores.unit_id,
+        main_scores.assessment_year,
+        pillars.pillar_code,
+        round(sum(main_scores.points) / sum(main_scores.max_points), 4) as pillar_value
+    from main_scores
+    inner join pillars
+        on
+            main_scores.methodology_id = pillars.methodology_id
+            and main_scores.main_index_code = pillars.main_index_code
+    group by 1, 2, 3, 4, 5, 6
+),
+
+totals as (
+    select
+        methodology_id,
+        scoring_mode,
+        unit_level,
+        unit_id,
+        assessment_year,
+        round(sum(points), 2) as dti_points,
+        round(sum(weight * main_index_value), 4) as dti_value,
+        sum(components_missing)::integer as components_missing,
+        sum(components_imputed)::integer as components_imputed,
+        round(sum(share_not_measured * max_points) / sum(max_points), 4)
+            as share_not_measured,
+        max(run_id) as run_id
+    from main_scores
+    group by 1, 2, 3, 4, 5
+),
+
+ranked as (
+    select
+        totals.*,
+        rank() over (
+            partition by methodology_id, scoring_mode, unit_level, assessment_year
+            order by dti_value desc
+        )::integer as dti_rank,
+        count(*) over (
+            partition by methodology_id, scoring_mode, unit_level, assessment_year
+        )::integer as units_ranked
+    from totals
+)
+
+select
+    ranked.methodology_id || '|' || ranked.scoring_mode || '|' || ranked.unit_level || '|'
+    || ranked.unit_id || '|' || ranked.assessment_year as dti_score_id,
+    ranked.methodology_id,
+    ranked.scoring_mode,
+    ranked.unit_level,
+    ranked.unit_id,
+    ranked.assessment_year,
+    ranked.dti_points,
+    ranked.dti_value,
+    ranked.dti_rank,
+    ranked.units_ranked,
+    government.pillar_value as pillar_chinh_quyen_so,
+    economy.pillar_value as pillar_kinh_te_so,
+    society.pillar_value as pillar_xa_hoi_so,
+    ranked.components_missing,
+    ranked.components_imputed,
+    ranked.share_not_measured,
+    ranked.run_id,
+    batches.input_batch_ids
+from ranked
+left join pillar_values as government
+    on
+        ranked.methodology_id = government.methodology_id
+        and ranked.scoring_mode = government.scoring_mode
+        and ranked.unit_level = government.unit_level
+        and ranked.unit_id = government.unit_id
+        and ranked.assessment_year = government.assessment_year
+        and government.pillar_code = 'chinh_quyen_so'
+left join pillar_values as economy
+    on
+        ranked.methodology_id = economy.methodology_id
+        and ranked.scoring_mode = economy.scoring_mode
+        and ranked.unit_level = economy.unit_level
+        and ranked.unit_id = economy.unit_id
+        and ranked.assessment_year = economy.assessment_year
+        and economy.pillar_code = 'kinh_te_so'
+left join pillar_values as society
+    on
+        ranked.methodology_id = society.methodology_id
+        and ranked.scoring_mode = society.scoring_mode
+        and ranked.unit_level = society.unit_level
+        and ranked.unit_id = society.unit_id
+        and ranked.assessment_year = society.assessment_year
+        and society.pillar_code = 'xa_hoi_so'
+left join batches
+    on
+        ranked.methodology_id = batches.methodology_id
+        and ranked.scoring_mode = batches.scoring_mode
+        and ranked.unit_level = batches.unit_level
+        and ranked.unit_id = batches.unit_id
+        and ranked.assessment_year = batches.assessment_year
