@@ -13,7 +13,10 @@ main_indices as (
 ),
 
 component_sums as (
-    select methodology_id, main_index_code, sum(max_points) as points_sum
+    select
+        methodology_id,
+        main_index_code,
+        sum(max_points) as points_sum
     from components
     group by methodology_id, main_index_code
 )
@@ -29,7 +32,7 @@ full outer join component_sums
         main_indices.methodology_id = component_sums.methodology_id
         and main_indices.main_index_code = component_sums.main_index_code
 where
-    main_indices.methodology_id in (select methodology_id from components)
+    main_indices.methodology_id in (select c.methodology_id from components as c)
     and main_indices.max_points is distinct from component_sums.points_sum
 union all
 select

@@ -17,7 +17,8 @@ totals as (
         sum(main_indices.weight) as weight_sum,
         sum(main_indices.max_points) as points_sum,
         bool_and(
-            abs(main_indices.weight - main_indices.max_points / methodologies.total_points) < 0.000001
+            abs(main_indices.weight - main_indices.max_points / methodologies.total_points)
+            < 0.000001
         ) as weights_follow_points
     from main_indices
     inner join methodologies

@@ -9,7 +9,10 @@ metric_months as (
 ),
 
 agencies as (
-    select distinct agency_id, province_id from {{ ref('dim_agencies') }}
+    select distinct
+        agency_id,
+        province_id
+    from {{ ref('dim_agencies') }}
 ),
 
 metric_years as (
@@ -22,7 +25,11 @@ metric_years as (
         sum(metric_months.denominator) as denominator
     from metric_months
     inner join agencies on metric_months.agency_id = agencies.agency_id
-    group by 1, 2, 3, 4
+    group by
+        metric_months.metric_code,
+        extract(year from metric_months.period_month),
+        metric_months.agency_id,
+        agencies.province_id
 ),
 
 metric_inputs as (
@@ -51,13 +58,22 @@ self_assessed as (
 ),
 
 batch_months as (
-    select agency_id, period_month as event_month, batch_id
+    select
+        agency_id,
+        period_month as event_month,
+        batch_id
     from {{ ref('stg_public_services__agency_months') }}
     union
-    select agency_id, received_month, batch_id
+    select
+        agency_id,
+        received_month,
+        batch_id
     from {{ ref('stg_document_logs__document_events') }}
     union
-    select agency_id, detected_month, batch_id
+    select
+        agency_id,
+        detected_month,
+        batch_id
     from {{ ref('stg_soc_alerts__security_alerts') }}
 ),
 
@@ -84,7 +100,7 @@ unit_batches as (
         'agency' as unit_level,
         agency_id as unit_id,
         assessment_year,
-        array_agg(distinct batch_id order by batch_id) as input_batch_ids
+        {{ id_list_agg('batch_id') }} as input_batch_ids
     from batch_years
     group by agency_id, assessment_year
     union all
@@ -92,7 +108,7 @@ unit_batches as (
         'province' as unit_level,
         province_id as unit_id,
         assessment_year,
-        array_agg(distinct batch_id order by batch_id) as input_batch_ids
+        {{ id_list_agg('batch_id') }} as input_batch_ids
     from batch_years
     group by province_id, assessment_year
 )
@@ -119,10 +135,12 @@ left join unit_batches
         and metric_inputs.assessment_year = unit_batches.assessment_year
 union all
 select
-    case when agencies.agency_id = agencies.province_id then 'province' else 'agency' end,
+    case
+        when agencies.agency_id = agencies.province_id then 'province' else 'agency'
+    end as unit_level,
     self_assessed.agency_code,
     self_assessed.assessment_year,
-    'self_assessment',
+    'self_assessment' as input_kind,
     self_assessed.component_code,
     self_assessed.methodology_id,
     self_assessed.raw_numerator,
@@ -132,10 +150,10 @@ select
         self_assessed.final_points,
         self_assessed.appraisal_points,
         self_assessed.self_points
-    ),
+    ) as given_points,
     self_assessed.self_points,
     self_assessed.appraisal_points,
     self_assessed.evidence_url,
-    array[self_assessed._batch_id]
+    self_assessed._batch_id::text as input_batch_ids
 from self_assessed
 inner join agencies on self_assessed.agency_code = agencies.agency_id

@@ -17,7 +17,11 @@ inputs as (
 ),
 
 unit_years as (
-    select distinct unit_level, unit_id, assessment_year, input_batch_ids
+    select distinct
+        unit_level,
+        unit_id,
+        assessment_year,
+        input_batch_ids
     from inputs
     where input_kind = 'metric'
 ),
@@ -62,8 +66,7 @@ bound as (
         inputs.denominator,
         inputs.given_points,
         inputs.evidence_url,
-        coalesce(grid.input_batch_ids || inputs.input_batch_ids, grid.input_batch_ids)
-            as batch_ids,
+        {{ id_list_union('grid.input_batch_ids', 'inputs.input_batch_ids') }} as batch_ids,
         -- A raw value with no denominator (a yes/no, a count) is the value itself.
         case
             when inputs.denominator is null then inputs.numerator
@@ -127,12 +130,17 @@ scored as (
 with_fallbacks as (
     select
         scored.*,
-        lag(measured_points / nullif(max_points, 0)) over (
-            partition by methodology_id, component_code, unit_level, unit_id
-            order by assessment_year
+        lag(scored.measured_points / nullif(scored.max_points, 0)) over (
+            partition by
+                scored.methodology_id, scored.component_code, scored.unit_level, scored.unit_id
+            order by scored.assessment_year
         ) as previous_share,
-        avg(measured_points / nullif(max_points, 0)) over (
-            partition by methodology_id, component_code, unit_level, assessment_year
+        avg(scored.measured_points / nullif(scored.max_points, 0)) over (
+            partition by
+                scored.methodology_id,
+                scored.component_code,
+                scored.unit_level,
+                scored.assessment_year
         ) as group_mean_share
     from scored
 ),

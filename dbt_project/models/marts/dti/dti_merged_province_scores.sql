@@ -50,22 +50,28 @@ scored as (
         means.merged_from,
         round(sum(weights.weight * main.main_index_value), 4) as dti_value
     from means
-    cross join lateral (
-        values
-        ('nhan_thuc_so', means.nhan_thuc_so),
-        ('the_che_so', means.the_che_so),
-        ('ha_tang_so', means.ha_tang_so),
-        ('nhan_luc_so', means.nhan_luc_so),
-        ('an_toan_thong_tin_mang', means.an_toan_thong_tin_mang),
-        ('hd_chinh_quyen_so', means.hd_chinh_quyen_so),
-        ('hd_kinh_te_so', means.hd_kinh_te_so),
-        ('hd_xa_hoi_so', means.hd_xa_hoi_so)
-    ) as main (main_index_code, main_index_value)
+    cross join
+        lateral (
+            values
+            ('nhan_thuc_so', means.nhan_thuc_so),
+            ('the_che_so', means.the_che_so),
+            ('ha_tang_so', means.ha_tang_so),
+            ('nhan_luc_so', means.nhan_luc_so),
+            ('an_toan_thong_tin_mang', means.an_toan_thong_tin_mang),
+            ('hd_chinh_quyen_so', means.hd_chinh_quyen_so),
+            ('hd_kinh_te_so', means.hd_kinh_te_so),
+            ('hd_xa_hoi_so', means.hd_xa_hoi_so)
+        ) as main (main_index_code, main_index_value)
     inner join weights
         on
             means.methodology_id = weights.methodology_id
             and main.main_index_code = weights.main_index_code
-    group by 1, 2, 3, 4, 5
+    group by
+        means.province,
+        means.assessment_year,
+        means.methodology_id,
+        means.former_provinces,
+        means.merged_from
 )
 
 select

@@ -47,7 +47,12 @@ drawn_scores as (
         on
             main_scores.methodology_id = weights.methodology_id
             and main_scores.main_index_code = weights.main_index_code
-    group by 1, 2, 3, 4, 5
+    group by
+        main_scores.methodology_id,
+        main_scores.unit_level,
+        main_scores.unit_id,
+        main_scores.assessment_year,
+        weights.draw
 ),
 
 drawn_ranks as (

@@ -19,9 +19,9 @@ batches as (
         unit_level,
         unit_id,
         assessment_year,
-        array_agg(distinct batch_id order by batch_id) as input_batch_ids
+        {{ id_list_agg('batch_id') }} as input_batch_ids
     from {{ ref('dti_component_scores') }}
-    cross join lateral unnest(input_batch_ids) as batch_id
+    cross join lateral unnest(string_to_array(input_batch_ids, ',')::bigint []) as batch_id
     group by 1, 2, 3, 4, 5
 ),
 
@@ -64,11 +64,19 @@ ranked as (
     select
         totals.*,
         rank() over (
-            partition by methodology_id, scoring_mode, unit_level, assessment_year
-            order by dti_value desc
+            partition by
+                totals.methodology_id,
+                totals.scoring_mode,
+                totals.unit_level,
+                totals.assessment_year
+            order by totals.dti_value desc
         )::integer as dti_rank,
         count(*) over (
-            partition by methodology_id, scoring_mode, unit_level, assessment_year
+            partition by
+                totals.methodology_id,
+                totals.scoring_mode,
+                totals.unit_level,
+                totals.assessment_year
         )::integer as units_ranked
     from totals
 )
