@@ -4,7 +4,8 @@
 Runs when new raw data lands (any of the `raw.*` Assets): the dbt project in
 `dbt_project/` through astronomer-cosmos, one task per model that builds it and runs
 its tests, rendered from the prebuilt `dbt_project/target/manifest.json` (`dti manifest`).
-Then publishes the `marts` Asset for the BI side.
+Then logs the DTI tables the scoring models produced (`report_scores`) and publishes
+the `marts` Asset for the BI side.
 
 The warehouse connection comes from the `DTI_PG_*` environment variables that
 `dbt_project/profiles.yml` reads.
@@ -12,7 +13,9 @@ The warehouse connection comes from the `DTI_PG_*` environment variables that
 
 from __future__ import annotations
 
+import operator
 from datetime import datetime, timedelta
+from functools import reduce
 
 from airflow.sdk import dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
@@ -21,6 +24,7 @@ from cosmos.constants import LoadMode, TestBehavior
 from ingestion.alerts import notify_failure
 from ingestion.assets import MARTS, RAW_ASSETS
 from ingestion.dbt import dbt_executable, manifest_path
+from ingestion.dti_report import log_latest_scores
 from ingestion.paths import DBT_PROJECT_DIR
 
 
@@ -28,8 +32,7 @@ from ingestion.paths import DBT_PROJECT_DIR
     dag_id="transform_and_score",
     start_date=datetime(2025, 1, 1),
     # Any raw table that changed triggers a run.
-    schedule=(RAW_ASSETS["public_services"] | RAW_ASSETS["document_logs"]
-              | RAW_ASSETS["soc_alerts"]),
+    schedule=reduce(operator.or_, RAW_ASSETS.values()),
     catchup=False,
     max_active_runs=1,
     default_args={"retries": 1, "retry_delay": timedelta(minutes=2),
@@ -59,11 +62,16 @@ def transform_and_score():
         operator_args={"install_deps": False},
     )
 
+    @task
+    def report_scores() -> dict[str, int]:
+        """Log each methodology's latest DTI table; fail when dbt left no scores."""
+        return log_latest_scores()
+
     @task(outlets=[MARTS])
     def publish_marts() -> str:
         return "marts refreshed"
 
-    dbt >> publish_marts()
+    dbt >> report_scores() >> publish_marts()
 
 
 transform_and_score()

@@ -157,9 +157,37 @@ def _print_scores(url: str, period: date | None) -> int:
     return 0
 
 
+def _print_dti(url: str, methodology: str, year: int | None, mode: str = "official",
+               fmt: str = "table", out: str | None = None) -> int:
+    import psycopg
+
+    from ingestion import dti_report
+
+    with psycopg.connect(url) as conn:
+        year = year or dti_report.latest_year(conn, methodology)
+        if year is None:
+            print(f"no {methodology} scores yet: run `dti transform`", file=sys.stderr)
+            return 1
+        table = dti_report.load_table(conn, methodology, year, mode)
+    if not table.rows:
+        print(f"no {methodology} scores for {year}", file=sys.stderr)
+        return 1
+    if fmt == "table":
+        print(dti_report.format_text(table))
+        return 0
+    path = Path(out or f"dti_{methodology}_{year}_{mode}.{fmt}")
+    (dti_report.write_csv if fmt == "csv" else dti_report.write_xlsx)(table, path)
+    print(path)
+    return 0
+
+
 def _cmd_score(args: argparse.Namespace) -> int:
     from ingestion.warehouse import warehouse_url
 
+    if args.methodology:
+        return _print_dti(warehouse_url(), args.methodology,
+                          int(args.period[:4]) if args.period else None, args.mode,
+                          args.format, args.out)
     period = date.fromisoformat(args.period + "-01") if args.period else None
     return _print_scores(warehouse_url(), period)
 
@@ -191,6 +219,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     _print_ledger(url)
     print()
     status = _print_scores(url, None)
+    for methodology in ("QN-AGENCY-2025", "DTI-2025"):
+        print()
+        status = _print_dti(url, methodology, None) or status
     print()
     if external:
         print(f"The warehouse is {url} (DTI_WAREHOUSE_URL).")
@@ -267,8 +298,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("manifest", help="build dbt_project/target/manifest.json for Cosmos"
                    ).set_defaults(func=_cmd_manifest)
 
-    s = sub.add_parser("score", help="print the score table")
-    s.add_argument("--period", help="YYYY-MM; default the latest scored month")
+    s = sub.add_parser("score", help="print the DTI ranking (--methodology) or the 766 table")
+    s.add_argument("--methodology", help="DTI methodology id, e.g. DTI-2025 or QN-AGENCY-2025")
+    s.add_argument("--period", help="YYYY (DTI) or YYYY-MM (766); default the latest")
+    s.add_argument("--mode", choices=["official", "analysis"], default="official",
+                   help="missing components: scored 0 (official) or imputed (analysis)")
+    s.add_argument("--format", choices=["table", "csv", "xlsx"], default="table")
+    s.add_argument("--out", help="file to write for csv/xlsx")
     s.set_defaults(func=_cmd_score)
 
     d = sub.add_parser("demo", help="the whole pipeline on sample data, through the DAGs")

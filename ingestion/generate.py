@@ -220,7 +220,8 @@ def generate(out: Path, seed: int = 7, months: list[date] | None = None, scale: 
     produce (UTF-8 CSV, XLSX with merged two-row headers, Windows-1258, UTF-16,
     CSV without diacritics). Document logs: CSV months and one JSON Lines month,
     40 x ``scale`` events per department and month. SOC alerts: one Suricata, Wazuh
-    and portal file per month, ``scale`` times the demo's volume. ``defect_rate``
+    and portal file per month, ``scale`` times the demo's volume. Self-assessments:
+    one sheet per assessment year (the province and its departments). ``defect_rate``
     is the share of records given a defect the validation must quarantine.
     """
     from ingestion.sample_alerts import write_portal_csv, write_suricata_eve, write_wazuh_alerts
@@ -233,7 +234,7 @@ def generate(out: Path, seed: int = 7, months: list[date] | None = None, scale: 
     months = months or default_months()
     defects_rng = random.Random(seed * 7919)
     files: dict[str, list[Path]] = {s: [] for s in ("public_services", "document_logs",
-                                                    "soc_alerts")}
+                                                    "soc_alerts", "self_assessment")}
     defects = dict.fromkeys(files, 0)
     dirs = {s: out / s for s in files}
     for d in dirs.values():
@@ -272,4 +273,10 @@ def generate(out: Path, seed: int = 7, months: list[date] | None = None, scale: 
             defects["soc_alerts"] += writer(path, seed + i, month, count * scale,
                                             defect_rate=defect_rate).defects
             files["soc_alerts"].append(path)
+    from ingestion.sample_self_assessment import write_self_assessment
+
+    for year in sorted({m.year for m in months}):
+        path = dirs["self_assessment"] / f"tu_danh_gia_dti_{year}.csv"
+        defects["self_assessment"] += write_self_assessment(path, seed + year, year, defect_rate)
+        files["self_assessment"].append(path)
     return Exports(files, defects)

@@ -9,6 +9,7 @@ type       normalised                                   cast into raw
 =========  ==========================================  ===========================
 text       stripped                                     text
 count      ``1.234`` -> ``1234``                        bigint
+decimal    ``8,5`` -> ``8.5`` (decimal comma)            numeric
 enum       header-style folded, mapped through values   text
 timestamp  ISO 8601 with offset (Vietnam time if none)   (typed during COPY)
 ip         stripped                                     inet
@@ -29,11 +30,12 @@ import yaml
 
 from ingestion.paths import CONFIG_DIR
 from ingestion.personal_data import pseudonymise
-from ingestion.text import fold, normalise_count, normalise_timestamp
+from ingestion.text import fold, normalise_count, normalise_decimal, normalise_timestamp
 
 RAW_CASTS = {
     "text": "{}",
     "count": "{}::bigint",
+    "decimal": "{}::numeric",
     "enum": "{}",
     "timestamp": "{}",  # typed already in the landing table
     "ip": "{}::inet",
@@ -54,6 +56,8 @@ class Column:
     def normaliser(self) -> Callable[[str], str]:
         if self.type == "count":
             return normalise_count
+        if self.type == "decimal":
+            return normalise_decimal
         # Enumerations and people repeat across millions of rows: remember answers.
         if self.type == "enum":
             values = self.values

@@ -25,6 +25,18 @@ def fold(text: str) -> str:
     return _NON_WORD.sub(" ", strip_diacritics(text).lower()).strip()
 
 
+_VN_DECIMAL = re.compile(r"^\d+([.,]\d+)?$")
+
+
+def normalise_decimal(value: str) -> str:
+    """'8,5' -> '8.5' (Vietnamese decimal comma). Anything else is returned stripped, so
+    validation can report it as received."""
+    v = value.strip().replace("\u00a0", "").replace(" ", "")
+    if _VN_DECIMAL.match(v):
+        return v.replace(",", ".")
+    return value.strip()
+
+
 def normalise_count(value: str) -> str:
     """'1.234' -> '1234'. Anything not a Vietnamese-formatted integer is returned
     stripped but otherwise untouched, so validation can report it as received."""

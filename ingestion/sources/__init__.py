@@ -22,7 +22,7 @@ class SourceSpec:
         return load_source_config(self.name)
 
 
-def _read_public_services(path: Path, config: SourceConfig) -> Extract:
+def _read_report(path: Path, config: SourceConfig) -> Extract:
     if path.suffix.lower() in {".json", ".jsonl"}:
         from ingestion.sources.json_records import read_json_records
 
@@ -51,9 +51,11 @@ def _read_soc_alerts(path: Path, config: SourceConfig) -> Extract:
 SOURCES = {
     s.name: s
     for s in (
-        SourceSpec("public_services", _read_public_services),
+        SourceSpec("public_services", _read_report),
         SourceSpec("document_logs", _read_document_logs, period_column="received_at"),
         SourceSpec("soc_alerts", _read_soc_alerts, period_column="detected_at"),
+        # The DTI components no export measures, scored by the unit and appraised.
+        SourceSpec("self_assessment", _read_report),
     )
 }
 

@@ -87,7 +87,8 @@ def _period_from_titles(titles: list[str], config: SourceConfig) -> date | None:
         m = re.search(pattern, text)
         if m:
             nums = [int(g) for g in m.groups()]
-            return date(nums[-1], nums[-2], 1)
+            # A yearly report ("Năm đánh giá: 2025") stands for its first month.
+            return date(nums[-1], nums[-2] if len(nums) > 1 else 1, 1)
     return None
 
 

@@ -3,6 +3,7 @@
 import pytest
 
 EXPECTED = {"ingest_public_services", "ingest_document_logs", "ingest_soc_alerts",
+            "ingest_self_assessment",
             "transform_and_score", "freshness"}
 
 

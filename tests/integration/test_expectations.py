@@ -44,6 +44,15 @@ BASE = {
          "acknowledged_at": "2025-05-01 09:00:00+07:00", "resolved_at": "2025-05-01 10:00:00+07:00"}
         for n in (1, 2)
     ],
+    "self_assessment": [
+        {"agency_code": "000.00.04.H49", "agency_name": "x", "methodology_id": "QN-AGENCY-2025",
+         "component_code": "qn_nhan_luc", "self_points": "8.5", "appraisal_points": "8",
+         "final_points": "8", "period_month": "2025-01-01",
+         "evidence_url": "https://dti.example.gov.vn/a"},
+        {"agency_code": "000.00.04.H49", "agency_name": "x", "methodology_id": "QN-AGENCY-2025",
+         "component_code": "qn_attt_four_layer", "raw_numerator": "1",
+         "period_month": "2025-01-01", "evidence_url": "https://dti.example.gov.vn/b"},
+    ],
 }
 
 # (source, rule, change to the second row or to the table, effect)
@@ -98,6 +107,20 @@ CASES = [
     ("soc_alerts", "asset_mapped_to_agency", {"agency_code": None}, "row"),
     ("soc_alerts", "agency_in_registry", {"agency_code": "000.00.99.H49"}, "row"),
     ("soc_alerts", "ip_address", {"src_ip": "999.1.2.3"}, "row"),
+    ("self_assessment", "schema_matches", {"-column": "evidence_url"}, "reject"),
+    ("self_assessment", "not_empty", {"+empty": True}, "reject"),
+    ("self_assessment", "period_found", {"period_month": None, "+all": True}, "reject"),
+    ("self_assessment", "record_readable", {"_parse_error": "12 cells, header has 11"}, "row"),
+    ("self_assessment", "agency_code_present", {"agency_code": None}, "row"),
+    ("self_assessment", "agency_in_registry", {"agency_code": "000.00.99.H49"}, "row"),
+    ("self_assessment", "methodology_present", {"methodology_id": None}, "row"),
+    ("self_assessment", "component_present", {"component_code": None}, "row"),
+    ("self_assessment", "natural_key_unique", {"component_code": "qn_nhan_luc"}, "both"),
+    ("self_assessment", "number_non_negative", {"self_points": "-2"}, "row"),
+    ("self_assessment", "score_or_value_given", {"raw_numerator": None}, "row"),
+    ("self_assessment", "part_within_total", {"raw_numerator": "5", "raw_denominator": "2"},
+     "row"),
+    ("self_assessment", "evidence_is_link", {"evidence_url": "bản giấy"}, "row"),
 ]
 
 

@@ -14,11 +14,12 @@ DEFECT_RULES = {
     "public_services": {"count_non_negative_integer"},
     "document_logs": {"agency_in_registry"},
     "soc_alerts": {"asset_mapped_to_agency"},
+    "self_assessment": {"evidence_is_link"},
 }
 
 
 def test_generated_exports_load_with_each_defect_quarantined(warehouse_url, tmp_path):
-    exports = generate(tmp_path / "inbox", seed=5, scale=2, defect_rate=0.03)
+    exports = generate(tmp_path / "inbox", seed=5, scale=2, defect_rate=0.05)
     assert {p.suffix for p in exports.files["public_services"]} == {".csv", ".xlsx"}
     assert all(n > 0 for n in exports.defects.values()), exports.defects
     for source, paths in exports.files.items():

@@ -89,7 +89,7 @@ batch_years as (
     select
         self_assessed.agency_code,
         agencies.province_id,
-        self_assessed.assessment_year,
+        extract(year from self_assessed.period_month)::integer,
         self_assessed._batch_id
     from self_assessed
     inner join agencies on self_assessed.agency_code = agencies.agency_id
@@ -139,7 +139,7 @@ select
         when agencies.agency_id = agencies.province_id then 'province' else 'agency'
     end as unit_level,
     self_assessed.agency_code,
-    self_assessed.assessment_year,
+    extract(year from self_assessed.period_month)::integer,
     'self_assessment' as input_kind,
     self_assessed.component_code,
     self_assessed.methodology_id,
