@@ -46,16 +46,23 @@ def test_ingest_then_transform_dags_produce_the_766_progress_scores(dag_env, tmp
     assert ledger == {(s, "loaded"): len(paths) for s, paths in files.items()}
     # Every file left the inbox for the archive.
     assert not any(any((tmp_path / "inbox" / s).iterdir()) for s in files)
-    assert len(list((tmp_path / "archive").rglob("*"))) == sum(map(len, files.values())) + 3
+    archived = [p for p in (tmp_path / "archive").rglob("*") if p.is_file()]
+    assert len(archived) == sum(map(len, files.values()))
 
     run_dag("transform_and_score")
     with psycopg.connect(dag_env) as conn:
         got = {(a, m): (p, r) for a, m, p, r in conn.execute(
             "select agency_id, period_month, progress_points, progress_rank "
             "from marts.fct_index_766")}
+        # The scoring models ran in the same DAG: every department and the province.
+        scored = dict(conn.execute(
+            "select methodology_id, count(*) from marts.dti_scores "
+            "where scoring_mode = 'official' and assessment_year = 2025 group by 1"))
         conn.execute("set role bi_reader")
         assert conn.execute("select count(*) from marts.fct_index_766").fetchone()[0] == 84
+        assert conn.execute("select count(*) from marts.dti_scores").fetchone()[0] > 0
     assert got == expected_progress()
+    assert scored == {"QN-AGENCY-2025": 14, "DTI-2025": 1}
 
 
 def test_ingest_dag_rerun_on_the_same_files_skips_every_file(dag_env, tmp_path):

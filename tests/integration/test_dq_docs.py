@@ -18,7 +18,7 @@ def test_dq_docs_show_suites_and_each_validation(warehouse_url, sample_exports, 
     assert dti(["dq", "docs", "--out", str(out)]) == 0
     assert str(out / "index.html") in capsys.readouterr().out
     suites = {p.stem for p in (out / "expectations").glob("*.html")}
-    assert suites == {"public_services", "document_logs", "soc_alerts"}
+    assert suites == {"public_services", "document_logs", "soc_alerts", "self_assessment"}
     pages = list((out / "validations").rglob("*.html"))
     assert len(pages) == 2
     assert {p.parent.parent.name for p in pages} == {"batch-1", "batch-2"}

@@ -89,8 +89,8 @@ batch_years as (
     select
         self_assessed.agency_code,
         agencies.province_id,
-        extract(year from self_assessed.period_month)::integer,
-        self_assessed._batch_id
+        extract(year from self_assessed.period_month)::integer as assessment_year,
+        self_assessed._batch_id as batch_id
     from self_assessed
     inner join agencies on self_assessed.agency_code = agencies.agency_id
 ),
@@ -138,8 +138,8 @@ select
     case
         when agencies.agency_id = agencies.province_id then 'province' else 'agency'
     end as unit_level,
-    self_assessed.agency_code,
-    extract(year from self_assessed.period_month)::integer,
+    self_assessed.agency_code as unit_id,
+    extract(year from self_assessed.period_month)::integer as assessment_year,
     'self_assessment' as input_kind,
     self_assessed.component_code,
     self_assessed.methodology_id,

@@ -21,7 +21,7 @@ batches as (
         assessment_year,
         {{ id_list_agg('batch_id') }} as input_batch_ids
     from {{ ref('dti_component_scores') }}
-    cross join lateral unnest(string_to_array(input_batch_ids, ',')::bigint []) as batch_id
+    cross join lateral unnest(string_to_array(input_batch_ids, ',')::bigint[]) as batch_id
     group by 1, 2, 3, 4, 5
 ),
 
