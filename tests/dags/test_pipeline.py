@@ -7,6 +7,7 @@ import psycopg
 import pytest
 
 from ingestion.generate import default_months, public_service_months
+from tests.integration.helpers import assert_ledger_invariant
 
 pytestmark = pytest.mark.dag
 
@@ -173,3 +174,43 @@ def test_a_backfill_reprocesses_idempotently(dag_env, tmp_path, monkeypatch):
     with psycopg.connect(dag_env) as conn:
         assert dict(conn.execute("select status, count(*) from meta.batches group by 1")
                     ) == {"loaded": 3, "skipped": 3}
+
+
+def test_a_retried_load_task_is_idempotent(dag_env, tmp_path):
+    """The first try of a load dies inside its publishing transaction (the warehouse
+    raises once, as a dropped connection would); Airflow retries the task and the
+    retry loads the file exactly once: no partial rows, the failed try in the ledger."""
+    from datetime import timedelta
+
+    from ingestion.airflow_runtime import load_dag
+    from ingestion.generate import generate_public_services
+
+    first, *others = generate_public_services(tmp_path / "inbox", seed=7)
+    for p in others:
+        p.unlink()
+    with psycopg.connect(dag_env, autocommit=True) as conn:
+        # A sequence is not rolled back with the failed transaction: it fires once.
+        conn.execute("create sequence public.fault_once")
+        conn.execute("""create function public.fault_once() returns trigger language plpgsql as
+            $$ begin
+                 if nextval('public.fault_once') = 1 then
+                     raise exception 'injected fault: connection lost';
+                 end if;
+                 return null;
+               end $$""")
+        conn.execute("create trigger fault_once before insert on raw.public_services "
+                     "for each statement execute function public.fault_once()")
+    dag = load_dag("ingest_public_services")
+    for task in dag.tasks:
+        task.retry_delay = timedelta(seconds=0)
+    run = dag.test(run_conf={"data_root": str(tmp_path)})
+    assert str(run.state).endswith("success")
+    (load,) = [ti for ti in run.get_task_instances() if ti.task_id == "load_file"]
+    assert load.try_number == 2
+    with psycopg.connect(dag_env) as conn:
+        assert conn.execute("select status from meta.batches order by batch_id").fetchall() \
+            == [("failed",), ("loaded",)]
+        assert conn.execute("select count(*), count(distinct agency_code) "
+                            "from raw.public_services").fetchone() == (14, 14)
+    assert_ledger_invariant(dag_env, "public_services")
+    assert not (tmp_path / "inbox" / "public_services" / first.name).exists()
