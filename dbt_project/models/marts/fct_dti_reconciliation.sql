@@ -4,41 +4,13 @@
 -- and checked only when the file holds every province of that year.
 with
 
-published as (
-    select *
-    from {{ source('meta', 'published_dti') }}
-    where import_id = (
-        select max(latest.import_id) from {{ source('meta', 'published_dti') }} as latest
-    )
-),
-
 weights as (
     select * from {{ ref('dti_main_indices') }}
     where is_scored
 ),
 
 unpivoted as (
-    select
-        published.row_number,
-        published.province,
-        published.assessment_year,
-        published.methodology_id,
-        published.published_dti,
-        published.published_rank,
-        main.main_index_code,
-        main.main_index_value
-    from published
-    cross join lateral (
-        values
-        ('nhan_thuc_so', published.nhan_thuc_so),
-        ('the_che_so', published.the_che_so),
-        ('ha_tang_so', published.ha_tang_so),
-        ('nhan_luc_so', published.nhan_luc_so),
-        ('an_toan_thong_tin_mang', published.an_toan_thong_tin_mang),
-        ('hd_chinh_quyen_so', published.hd_chinh_quyen_so),
-        ('hd_kinh_te_so', published.hd_kinh_te_so),
-        ('hd_xa_hoi_so', published.hd_xa_hoi_so)
-    ) as main (main_index_code, main_index_value)
+    {{ published_main_indices() }}
 ),
 
 recomputed as (

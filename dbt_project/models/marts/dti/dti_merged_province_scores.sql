@@ -5,11 +5,7 @@
 with
 
 published as (
-    select *
-    from {{ source('meta', 'published_dti') }}
-    where import_id = (
-        select max(latest.import_id) from {{ source('meta', 'published_dti') }} as latest
-    )
+    {{ published_main_indices() }}
 ),
 
 mergers as (
@@ -26,19 +22,17 @@ means as (
         mergers.province,
         published.assessment_year,
         published.methodology_id,
+        published.main_index_code,
         count(*) as former_provinces,
         string_agg(published.province, ', ' order by published.province) as merged_from,
-        avg(published.nhan_thuc_so) as nhan_thuc_so,
-        avg(published.the_che_so) as the_che_so,
-        avg(published.ha_tang_so) as ha_tang_so,
-        avg(published.nhan_luc_so) as nhan_luc_so,
-        avg(published.an_toan_thong_tin_mang) as an_toan_thong_tin_mang,
-        avg(published.hd_chinh_quyen_so) as hd_chinh_quyen_so,
-        avg(published.hd_kinh_te_so) as hd_kinh_te_so,
-        avg(published.hd_xa_hoi_so) as hd_xa_hoi_so
+        avg(published.main_index_value) as main_index_value
     from published
     inner join mergers on published.province = mergers.former_province
-    group by mergers.province, published.assessment_year, published.methodology_id
+    group by
+        mergers.province,
+        published.assessment_year,
+        published.methodology_id,
+        published.main_index_code
 ),
 
 scored as (
@@ -46,32 +40,15 @@ scored as (
         means.province,
         means.assessment_year,
         means.methodology_id,
-        means.former_provinces,
-        means.merged_from,
-        round(sum(weights.weight * main.main_index_value), 4) as dti_value
+        max(means.former_provinces) as former_provinces,
+        max(means.merged_from) as merged_from,
+        round(sum(weights.weight * means.main_index_value), 4) as dti_value
     from means
-    cross join
-        lateral (
-            values
-            ('nhan_thuc_so', means.nhan_thuc_so),
-            ('the_che_so', means.the_che_so),
-            ('ha_tang_so', means.ha_tang_so),
-            ('nhan_luc_so', means.nhan_luc_so),
-            ('an_toan_thong_tin_mang', means.an_toan_thong_tin_mang),
-            ('hd_chinh_quyen_so', means.hd_chinh_quyen_so),
-            ('hd_kinh_te_so', means.hd_kinh_te_so),
-            ('hd_xa_hoi_so', means.hd_xa_hoi_so)
-        ) as main (main_index_code, main_index_value)
     inner join weights
         on
             means.methodology_id = weights.methodology_id
-            and main.main_index_code = weights.main_index_code
-    group by
-        means.province,
-        means.assessment_year,
-        means.methodology_id,
-        means.former_provinces,
-        means.merged_from
+            and means.main_index_code = weights.main_index_code
+    group by means.province, means.assessment_year, means.methodology_id
 )
 
 select

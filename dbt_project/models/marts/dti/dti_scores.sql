@@ -42,6 +42,20 @@ pillar_values as (
     group by 1, 2, 3, 4, 5, 6
 ),
 
+pillars_by_unit as (
+    select
+        methodology_id,
+        scoring_mode,
+        unit_level,
+        unit_id,
+        assessment_year,
+        max(pillar_value) filter (where pillar_code = 'chinh_quyen_so') as chinh_quyen_so,
+        max(pillar_value) filter (where pillar_code = 'kinh_te_so') as kinh_te_so,
+        max(pillar_value) filter (where pillar_code = 'xa_hoi_so') as xa_hoi_so
+    from pillar_values
+    group by 1, 2, 3, 4, 5
+),
+
 totals as (
     select
         methodology_id,
@@ -93,39 +107,22 @@ select
     ranked.dti_value,
     ranked.dti_rank,
     ranked.units_ranked,
-    government.pillar_value as pillar_chinh_quyen_so,
-    economy.pillar_value as pillar_kinh_te_so,
-    society.pillar_value as pillar_xa_hoi_so,
+    pillars_by_unit.chinh_quyen_so as pillar_chinh_quyen_so,
+    pillars_by_unit.kinh_te_so as pillar_kinh_te_so,
+    pillars_by_unit.xa_hoi_so as pillar_xa_hoi_so,
     ranked.components_missing,
     ranked.components_imputed,
     ranked.share_not_measured,
     ranked.run_id,
     batches.input_batch_ids
 from ranked
-left join pillar_values as government
+left join pillars_by_unit
     on
-        ranked.methodology_id = government.methodology_id
-        and ranked.scoring_mode = government.scoring_mode
-        and ranked.unit_level = government.unit_level
-        and ranked.unit_id = government.unit_id
-        and ranked.assessment_year = government.assessment_year
-        and government.pillar_code = 'chinh_quyen_so'
-left join pillar_values as economy
-    on
-        ranked.methodology_id = economy.methodology_id
-        and ranked.scoring_mode = economy.scoring_mode
-        and ranked.unit_level = economy.unit_level
-        and ranked.unit_id = economy.unit_id
-        and ranked.assessment_year = economy.assessment_year
-        and economy.pillar_code = 'kinh_te_so'
-left join pillar_values as society
-    on
-        ranked.methodology_id = society.methodology_id
-        and ranked.scoring_mode = society.scoring_mode
-        and ranked.unit_level = society.unit_level
-        and ranked.unit_id = society.unit_id
-        and ranked.assessment_year = society.assessment_year
-        and society.pillar_code = 'xa_hoi_so'
+        ranked.methodology_id = pillars_by_unit.methodology_id
+        and ranked.scoring_mode = pillars_by_unit.scoring_mode
+        and ranked.unit_level = pillars_by_unit.unit_level
+        and ranked.unit_id = pillars_by_unit.unit_id
+        and ranked.assessment_year = pillars_by_unit.assessment_year
 left join batches
     on
         ranked.methodology_id = batches.methodology_id
