@@ -1,7 +1,8 @@
 """
 ### Transform and score
 
-Runs when new raw data lands (any of the `raw.*` Assets): the dbt project in
+Runs when new raw data lands (any of the `raw.*` Assets), and at 06:00 Vietnam time
+every day in any case: the dbt project in
 `dbt_project/` through astronomer-cosmos, one task per model that builds it and runs
 its tests, rendered from the prebuilt `dbt_project/target/manifest.json` (`dti manifest`).
 Then logs the DTI tables the scoring models produced (`report_scores`) and publishes
@@ -18,6 +19,8 @@ from datetime import datetime, timedelta
 from functools import reduce
 
 from airflow.sdk import dag, task
+from airflow.timetables.assets import AssetOrTimeSchedule
+from airflow.timetables.trigger import CronTriggerTimetable
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import LoadMode, TestBehavior
 
@@ -32,7 +35,12 @@ from ingestion.paths import DBT_PROJECT_DIR
     dag_id="transform_and_score",
     start_date=datetime(2025, 1, 1),
     # Any raw table that changed triggers a run.
-    schedule=reduce(operator.or_, RAW_ASSETS.values()),
+    # ... and every morning anyway, so the marts and scores age with the calendar (an
+    # agency that is late shows up as stale data rather than as no run at all).
+    schedule=AssetOrTimeSchedule(
+        timetable=CronTriggerTimetable("0 6 * * *", timezone="Asia/Ho_Chi_Minh"),
+        assets=reduce(operator.or_, RAW_ASSETS.values()),
+    ),
     catchup=False,
     max_active_runs=1,
     default_args={"retries": 1, "retry_delay": timedelta(minutes=2),

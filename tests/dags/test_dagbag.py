@@ -46,5 +46,7 @@ def test_transform_is_scheduled_on_the_raw_asset_and_runs_every_model(dagbag):
     for model in models:
         assert f"dbt.{model}_model_build" in task_ids
     condition = str(dag.timetable.asset_condition)
-    for table in ("raw.public_services", "raw.document_events", "raw.security_alerts"):
+    for table in ("raw.public_services", "raw.document_events", "raw.security_alerts",
+                  "raw.self_assessments"):
         assert table in condition
+    assert "0 6 * * *" in str(dag.timetable.summary)  # the daily run when nothing lands
