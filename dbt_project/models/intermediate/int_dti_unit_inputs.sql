@@ -9,10 +9,7 @@ metric_months as (
 ),
 
 agencies as (
-    select distinct
-        agency_id,
-        province_id
-    from {{ ref('dim_agencies') }}
+    select * from {{ ref('int_agency_provinces') }}
 ),
 
 metric_years as (

@@ -9,12 +9,7 @@ monthly as (
 ),
 
 agencies as (
-    -- One row per code: the province does not change between an agency's versions.
-    select distinct on (agency_id)
-        agency_id,
-        province_id
-    from {{ ref('dim_agencies') }}
-    order by agency_id asc, valid_from desc
+    select * from {{ ref('int_agency_provinces') }}
 ),
 
 scored as (

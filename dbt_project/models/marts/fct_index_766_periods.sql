@@ -10,11 +10,7 @@ monthly as (
 ),
 
 agencies as (
-    select distinct on (agency_id)
-        agency_id,
-        province_id
-    from {{ ref('dim_agencies') }}
-    order by agency_id asc, valid_from desc
+    select * from {{ ref('int_agency_provinces') }}
 ),
 
 grains as (

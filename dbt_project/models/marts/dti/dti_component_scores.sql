@@ -161,8 +161,7 @@ modes as (
 )
 
 select
-    methodology_id || '|' || scoring_mode || '|' || unit_level || '|' || unit_id || '|'
-    || assessment_year || '|' || component_code as component_score_id,
+    {{ dti_unit_key() }} || '|' || component_code as component_score_id,
     methodology_id,
     scoring_mode,
     unit_level,

@@ -48,12 +48,6 @@ select
         (next_better.next_better_value - scores.dti_value) * methodologies.total_points, 2
     ) as points_to_move_up
 from components
-inner join scores
-    on
-        components.methodology_id = scores.methodology_id
-        and components.scoring_mode = scores.scoring_mode
-        and components.unit_level = scores.unit_level
-        and components.unit_id = scores.unit_id
-        and components.assessment_year = scores.assessment_year
+inner join scores on {{ dti_unit_key('components') }} = scores.dti_score_id
 inner join next_better on scores.dti_score_id = next_better.dti_score_id
 inner join methodologies on components.methodology_id = methodologies.methodology_id

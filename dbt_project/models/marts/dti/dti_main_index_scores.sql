@@ -46,8 +46,7 @@ valued as (
 )
 
 select
-    methodology_id || '|' || scoring_mode || '|' || unit_level || '|' || unit_id || '|'
-    || assessment_year || '|' || main_index_code as main_index_score_id,
+    {{ dti_unit_key() }} || '|' || main_index_code as main_index_score_id,
     methodology_id,
     scoring_mode,
     unit_level,

@@ -14,24 +14,17 @@ pillars as (
 
 batches as (
     select
-        methodology_id,
-        scoring_mode,
-        unit_level,
-        unit_id,
-        assessment_year,
+        {{ dti_unit_key('component_scores') }} as dti_score_id,
         {{ id_list_agg('batch_id') }} as input_batch_ids
-    from {{ ref('dti_component_scores') }}
+    from {{ ref('dti_component_scores') }} as component_scores
     cross join lateral unnest(string_to_array(input_batch_ids, ',')::bigint[]) as batch_id
-    group by 1, 2, 3, 4, 5
+    group by 1
 ),
 
 pillar_values as (
+    -- A pillar's value: the points of its main indices over their max points.
     select
-        main_scores.methodology_id,
-        main_scores.scoring_mode,
-        main_scores.unit_level,
-        main_scores.unit_id,
-        main_scores.assessment_year,
+        {{ dti_unit_key('main_scores') }} as dti_score_id,
         pillars.pillar_code,
         round(sum(main_scores.points) / sum(main_scores.max_points), 4) as pillar_value
     from main_scores
@@ -39,21 +32,17 @@ pillar_values as (
         on
             main_scores.methodology_id = pillars.methodology_id
             and main_scores.main_index_code = pillars.main_index_code
-    group by 1, 2, 3, 4, 5, 6
+    group by 1, 2
 ),
 
 pillars_by_unit as (
     select
-        methodology_id,
-        scoring_mode,
-        unit_level,
-        unit_id,
-        assessment_year,
+        dti_score_id,
         max(pillar_value) filter (where pillar_code = 'chinh_quyen_so') as chinh_quyen_so,
         max(pillar_value) filter (where pillar_code = 'kinh_te_so') as kinh_te_so,
         max(pillar_value) filter (where pillar_code = 'xa_hoi_so') as xa_hoi_so
     from pillar_values
-    group by 1, 2, 3, 4, 5
+    group by 1
 ),
 
 totals as (
@@ -96,8 +85,7 @@ ranked as (
 )
 
 select
-    ranked.methodology_id || '|' || ranked.scoring_mode || '|' || ranked.unit_level || '|'
-    || ranked.unit_id || '|' || ranked.assessment_year as dti_score_id,
+    {{ dti_unit_key('ranked') }} as dti_score_id,
     ranked.methodology_id,
     ranked.scoring_mode,
     ranked.unit_level,
@@ -116,17 +104,5 @@ select
     ranked.run_id,
     batches.input_batch_ids
 from ranked
-left join pillars_by_unit
-    on
-        ranked.methodology_id = pillars_by_unit.methodology_id
-        and ranked.scoring_mode = pillars_by_unit.scoring_mode
-        and ranked.unit_level = pillars_by_unit.unit_level
-        and ranked.unit_id = pillars_by_unit.unit_id
-        and ranked.assessment_year = pillars_by_unit.assessment_year
-left join batches
-    on
-        ranked.methodology_id = batches.methodology_id
-        and ranked.scoring_mode = batches.scoring_mode
-        and ranked.unit_level = batches.unit_level
-        and ranked.unit_id = batches.unit_id
-        and ranked.assessment_year = batches.assessment_year
+left join pillars_by_unit on {{ dti_unit_key('ranked') }} = pillars_by_unit.dti_score_id
+left join batches on {{ dti_unit_key('ranked') }} = batches.dti_score_id
