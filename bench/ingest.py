@@ -96,9 +96,9 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="dti-bench-ingest-"))
     exports = {s: generate(work / f"scale{s}", seed=11, scale=s).files for s in (1, args.scale)}
+    gx_import_s = gx_import_seconds(args.repeats)
     wh = server()
     results, lines = [], []
-    gx_import_s = gx_import_seconds(args.repeats)
     try:
         for source in SOURCES:
             raw_table = get_source(source).config.raw_table.split(".")[-1]
