@@ -5,36 +5,57 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import subprocess
 import sys
 from datetime import date
 from pathlib import Path
 
 from ingestion.paths import state_dir
 from ingestion.sources import SOURCES
+from ingestion.text import printable
 
 
 def _cmd_warehouse(args: argparse.Namespace) -> int:
-    from ingestion.warehouse import EmbeddedWarehouse, configured_url
+    from ingestion.warehouse import EmbeddedWarehouse, configured_url, mask_url, warehouse_url
 
+    if args.action == "psql":
+        # The password goes to psql in its environment, never on a screen or command line.
+        from urllib.parse import unquote, urlsplit
+
+        url = warehouse_url()
+        env = {**os.environ, "PGPASSWORD": unquote(urlsplit(url).password or "")}
+        return subprocess.call(["psql", mask_url(url, mask=""), *args.extra],
+                               env=env)
     external = configured_url()
     if external:
         if args.action == "url":
-            print(external)
+            print(mask_url(external))
         else:
-            print(f"DTI_WAREHOUSE_URL is set ({external}): that server is the warehouse; "
-                  f"nothing to {args.action}.")
+            print(f"DTI_WAREHOUSE_URL is set ({mask_url(external)}): that server is the "
+                  f"warehouse; nothing to {args.action}.")
         return 0
     wh = EmbeddedWarehouse.default()
     if args.action == "start":
-        print(wh.start())
+        print(mask_url(wh.start()))
     elif args.action == "stop":
         print("stopped" if wh.stop() else "not running")
     elif args.action == "status":
         running = wh.is_running()
-        print(f"running at {wh.url()} (data in {wh.data_dir})" if running else "not running")
+        print(f"running at {mask_url(wh.url())} (data in {wh.data_dir}; password in "
+              f"{wh.password_file})" if running else "not running")
         return 0 if running else 3
     elif args.action == "url":
-        print(wh.url())
+        print(mask_url(wh.url()))
+    return 0
+
+
+def _cmd_bi_user(args: argparse.Namespace) -> int:
+    from ingestion.roles import create_bi_login
+    from ingestion.warehouse import warehouse_url
+
+    path = create_bi_login(warehouse_url(start=True), args.name,
+                           Path(args.password_file) if args.password_file else None)
+    print(f"BI login {args.name}: member of bi_reader only; password in {path} (mode 0600)")
     return 0
 
 
@@ -62,7 +83,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
-    from ingestion.load import BatchRejected, ingest_file
+    from ingestion.load import BatchRejected, LoadFailed, ingest_file
 
     status = 0
     for path in args.paths:
@@ -73,10 +94,20 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
                 print(f"REJECTED {line}", file=sys.stderr)
             status = 1
             continue
-        print(f"{r.source_file}: batch {r.batch_id} {r.status}; read {r.rows_read}, "
-              f"loaded {r.rows_loaded}, quarantined {r.rows_quarantined}"
-              + (f", excluded {r.rows_excluded}" if r.rows_excluded else "")
-              + (f" (same file as batch {r.duplicate_of})" if r.duplicate_of else ""))
+        except LoadFailed as exc:
+            print(f"FAILED {exc} (the file stays; run again)", file=sys.stderr)
+            if args.debug:
+                raise
+            status = 1
+            continue
+        lines = (f"; lines {r.lines_read}: loaded {r.lines_loaded}, quarantined "
+                 f"{r.lines_quarantined}, excluded {r.lines_excluded}"
+                 if r.lines_read is not None and r.status == "loaded" else "")
+        print(printable(
+            f"{r.source_file}: batch {r.batch_id} {r.status}; read {r.rows_read}, "
+            f"loaded {r.rows_loaded}, quarantined {r.rows_quarantined}"
+            + (f", excluded {r.rows_excluded}" if r.rows_excluded else "") + lines
+            + (f" (same file as batch {r.duplicate_of})" if r.duplicate_of else "")))
     return status
 
 
@@ -198,11 +229,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from ingestion.dbt import build_manifest
     from ingestion.generate import generate
     from ingestion.migrate import migrate
-    from ingestion.warehouse import configured_url, warehouse_url
+    from ingestion.warehouse import configured_url, mask_url, warehouse_url
 
     external = configured_url() is not None
     url = warehouse_url(start=True)
-    print(f"warehouse: {url}")
+    print(f"warehouse: {mask_url(url)}")
     migrate(url)
     data_root = state_dir() / "demo" / "data"
     files = generate(data_root / "inbox", seed=args.seed).files
@@ -224,10 +255,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         status = _print_dti(url, methodology, None) or status
     print()
     if external:
-        print(f"The warehouse is {url} (DTI_WAREHOUSE_URL).")
+        print(f"The warehouse is {mask_url(url)} (DTI_WAREHOUSE_URL).")
     else:
-        print(f"The embedded warehouse keeps running at {url} (data in {state_dir() / 'pg'}).")
-        print("Query it with: psql \"$(.venv/bin/dti warehouse url)\"; "
+        print(f"The embedded warehouse keeps running at {mask_url(url)} "
+              f"(data in {state_dir() / 'pg'}).")
+        print("Query it with: .venv/bin/dti warehouse psql; "
               "stop it with: .venv/bin/dti warehouse stop")
     return status
 
@@ -250,11 +282,22 @@ def _print_ledger(url: str) -> None:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dti", description=__doc__)
     p.add_argument("-v", "--verbose", action="store_true")
+    p.add_argument("--debug", action="store_true",
+                   help="show tracebacks (also DTI_DEBUG=1)")
     sub = p.add_subparsers(dest="command", required=True)
 
     w = sub.add_parser("warehouse", help="the embedded PostgreSQL of this checkout")
-    w.add_argument("action", choices=["start", "stop", "status", "url"])
+    w.add_argument("action", choices=["start", "stop", "status", "url", "psql"],
+                   help="url prints it with the password masked; psql opens a session")
+    w.add_argument("extra", nargs=argparse.REMAINDER, help="arguments for psql")
     w.set_defaults(func=_cmd_warehouse)
+
+    b = sub.add_parser("bi-user", help="create a BI login (bi_reader and nothing more) "
+                                       "or give it a new password")
+    b.add_argument("name")
+    b.add_argument("--password-file", help="where to write the password (default "
+                                           ".dti/secrets/bi_<name>.password)")
+    b.set_defaults(func=_cmd_bi_user)
 
     sub.add_parser("migrate", help="apply warehouse/ migrations").set_defaults(func=_cmd_migrate)
 
@@ -319,9 +362,22 @@ def main(argv: list[str] | None = None) -> int:
         # Everything after `transform` is dbt's, options included.
         return _cmd_transform(argparse.Namespace(dbt_args=argv[1:]))
     args = build_parser().parse_args(argv)
+    args.debug = args.debug or os.environ.get("DTI_DEBUG", "") not in ("", "0")
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    return args.func(args)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        # One line for people; the traceback is for developers (--debug, DTI_DEBUG=1).
+        if args.debug:
+            raise
+        text = (str(exc).strip().splitlines() or [""])[0]
+        print(printable(f"error: {type(exc).__name__}: {text}") + " (--debug shows the "
+              "traceback)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

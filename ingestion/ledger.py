@@ -32,6 +32,12 @@ class BatchResult:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     rows_excluded: int = 0
+    # Physical lines of a text export (None for XLSX and JSON arrays).
+    lines_read: int | None = None
+    lines_loaded: int | None = None
+    lines_quarantined: int | None = None
+    lines_excluded: int | None = None
+    partition_basis: str | None = None  # where the period came from
     error: str | None = None
     duplicate_of: int | None = None
     timings: dict[str, float] = field(default_factory=dict)  # seconds per load step
@@ -66,8 +72,10 @@ def recent_row_counts(conn: psycopg.Connection, result: BatchResult, last: int =
     ).fetchall()]
 
 
-def open_batch(conn: psycopg.Connection, source: str, source_file: str, sha256: str,
-               file_bytes: int) -> int:
+def open_batch(conn: psycopg.Connection, source: str, source_file: str, sha256: str | None,
+               file_bytes: int | None) -> int:
+    """A 'running' ledger row for a file (hash and size unknown for a file that cannot
+    be read), locked for as long as this session loads it."""
     row = conn.execute(
         "insert into meta.batches (source, source_file, sha256, file_bytes) "
         "values (%s, %s, %s, %s) returning batch_id",
@@ -121,6 +129,9 @@ def close_batch(conn: psycopg.Connection, result: BatchResult) -> None:
                period = %(period)s, stream = %(stream)s, rows_read = %(rows_read)s,
                rows_loaded = %(rows_loaded)s,
                rows_quarantined = %(rows_quarantined)s, rows_excluded = %(rows_excluded)s,
+               lines_read = %(lines_read)s, lines_loaded = %(lines_loaded)s,
+               lines_quarantined = %(lines_quarantined)s, lines_excluded = %(lines_excluded)s,
+               partition_basis = %(partition_basis)s,
                error = %(error)s, timings = %(timings)s, finished_at = now()
            where batch_id = %(batch_id)s""",
         {**result.as_dict(), "timings": Jsonb(result.timings)},

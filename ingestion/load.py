@@ -12,23 +12,29 @@ Steps, each leaving the ledger truthful:
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import stat
 import time
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from ingestion import ledger
+from ingestion import ledger, partition
 from ingestion.ledger import BatchResult
+from ingestion.limits import limits
 from ingestion.registry import code_for_name, sync_registry
 from ingestion.source_config import RAW_CASTS, SourceConfig
 from ingestion.sources import SourceSpec, get_source
-from ingestion.sources.base import ReportFormatError
-from ingestion.text import Invalid
+from ingestion.sources.base import Extract, LineTally, ReportFormatError
+from ingestion.text import Invalid, printable
 from ingestion.validation import ROW_KEY, ValidationOutcome, validate_table
 from ingestion.warehouse import warehouse_url
 
@@ -38,13 +44,37 @@ LANDING_SCHEMA = "landing"
 PERIOD_MONTH = "period_month"  # landed for sources whose export states its period
 
 
+@dataclass(frozen=True)
+class Failure:
+    """Why a file was not loaded: the rule it broke and what, in words."""
+
+    rule: str
+    reason: str
+
+
 class BatchRejected(RuntimeError):
     """The file failed a table-level rule; it was not loaded and is kept as received."""
 
-    def __init__(self, result: BatchResult, messages: list[str]):
+    def __init__(self, result: BatchResult, failures: list[Failure]):
         self.result = result
-        self.messages = messages
-        super().__init__("\n".join(messages))
+        self.failures = failures
+        super().__init__("\n".join(self.messages))
+
+    @property
+    def messages(self) -> list[str]:
+        """One line per failure, ``<file>: <reason> (rule: <rule>)``, with nothing in it
+        (a file name, a value) able to break the line."""
+        return [printable(f"{self.result.source_file}: {f.reason} (rule: {f.rule})")
+                for f in self.failures]
+
+
+class LoadFailed(RuntimeError):
+    """The load stopped for a reason outside the file (the warehouse went away); the
+    file stays where it is for the next try."""
+
+    def __init__(self, result: BatchResult, reason: str, rule: str):
+        self.result, self.reason, self.rule = result, reason, rule
+        super().__init__(printable(f"{result.source_file}: {reason} (rule: {rule})"))
 
 
 def _raw_casts(spec: SourceSpec) -> dict[str, str]:
@@ -81,10 +111,10 @@ def _land(conn: psycopg.Connection, table: sql.Identifier, columns: list[str],
 
 
 def describe_row_failures(file_name: str, outcome: ValidationOutcome) -> list[str]:
-    """One greppable line per failed rule and row: file, row, column, rule, value."""
+    """One greppable line per failed rule and row: file, line, column, rule, value."""
     return [
-        f"{file_name}:{row}: column {f.column}: rule {f.rule} ({f.expectation}) "
-        f"failed: value {f.value!r}"
+        printable(f"{file_name}:{row}: column {f.column}: rule {f.rule} ({f.expectation}) "
+                  f"failed: value {f.value!r}")
         for row, failures in sorted(outcome.row_failures.items())
         for f in failures
     ]
@@ -133,55 +163,83 @@ def _replace_partition(conn: psycopg.Connection, config: SourceConfig,
                  result.agency_code, result.period)
 
 
+def file_problem(path: Path) -> Failure | None:
+    """What makes a path unloadable before a byte of it is read, if anything."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return Failure("file_readable", "no such file")
+    except OSError as exc:
+        return Failure("file_readable", f"the file cannot be read ({exc.strerror})")
+    if not stat.S_ISREG(info.st_mode):
+        return Failure("file_readable", "not a regular file")
+    if not os.access(path, os.R_OK):
+        return Failure("file_readable", "the file cannot be read (permission denied)")
+    size_limit = limits().file_bytes
+    if info.st_size > size_limit:
+        return Failure("file_size", f"{info.st_size} bytes, more than the {size_limit} allowed")
+    return None
+
+
 def ingest_file(source: str, path: Path | str, url: str | None = None) -> BatchResult:
-    """Load one file of ``source``; raise BatchRejected on a table-level failure."""
+    """Load one file of ``source``; raise BatchRejected when the file is refused,
+    LoadFailed when the load stopped for a reason outside the file."""
     path = Path(path)
     spec = get_source(source)
     url = url or warehouse_url()
-    sha = ledger.file_sha256(path)
     with psycopg.connect(url, autocommit=True) as conn:
         # Quarantined records show times as the agencies think of them.
         conn.execute("set timezone to 'Asia/Ho_Chi_Minh'")
         for dead in ledger.reap_interrupted(conn, LANDING_SCHEMA):
             log.warning("batch %s was interrupted earlier: marked failed, cleaned up", dead)
-        batch_id = ledger.open_batch(conn, source, str(path), sha, path.stat().st_size)
-        result = BatchResult(batch_id, source, path.name, "running", sha256=sha)
+        problem = file_problem(path)
+        sha, size = None, None
+        if problem is None:
+            try:
+                sha, size = ledger.file_sha256(path), path.stat().st_size
+            except OSError as exc:
+                problem = Failure("file_readable", f"the file cannot be read ({exc.strerror})")
+        batch_id = ledger.open_batch(conn, source, str(path), sha, size)
+        result = BatchResult(batch_id, source, path.name, "running", sha256=sha or "")
+        if problem is not None:
+            _reject(conn, result, [problem])
         duplicate = ledger.previous_load(conn, source, sha)
         if duplicate is not None:
             ledger.record_skip(conn, batch_id, duplicate)
             result.status, result.duplicate_of = "skipped", duplicate
-            log.info("%s: same file already loaded by batch %s; skipped", path.name, duplicate)
+            log.info("%s: same file already loaded by batch %s; skipped", printable(path.name),
+                     duplicate)
             return result
         landing_name = f"{source}_b{batch_id}"
         try:
             return _load_new_file(conn, url, spec, path, landing_name, result)
         except BatchRejected:
             raise
+        except psycopg.OperationalError as exc:
+            raise _failed(conn, result, "warehouse_available",
+                          f"the warehouse connection was lost: {_first_line(exc)}") from exc
         except Exception as exc:
-            result.status, result.error = "failed", f"{type(exc).__name__}: {exc}"
-            ledger.close_batch(conn, result)
-            raise
+            raise _failed(conn, result, "load_completed",
+                          f"{type(exc).__name__}: {_first_line(exc)}") from exc
         finally:
-            conn.execute(sql.SQL("drop table if exists {}").format(
-                sql.Identifier(LANDING_SCHEMA, landing_name)))
+            if not conn.closed:
+                with contextlib.suppress(psycopg.Error):
+                    conn.execute(sql.SQL("drop table if exists {}").format(
+                        sql.Identifier(LANDING_SCHEMA, landing_name)))
 
 
-def _partition(conn: psycopg.Connection, spec: SourceSpec, landing: sql.Identifier,
-               stated_period: str | None) -> tuple[str | None, str | None]:
-    """(agency, period) of a landed file: the one province its agencies belong to, and
-    the month it reports (stated in the export, or spanned by its event times)."""
-    provinces = [r[0] for r in conn.execute(sql.SQL(
-        "select distinct '000.00.00.' || split_part(agency_code, '.', 4) from {} "
-        "where agency_code ~ '^[0-9]{{3}}[.][0-9]{{2}}[.][0-9]{{2}}[.][A-Z][0-9]{{2}}$'"
-    ).format(landing))]
-    agency = provinces[0] if len(provinces) == 1 else None
-    if spec.period_column is None:
-        return agency, stated_period
-    first, last = conn.execute(sql.SQL(
-        "select to_char(min(t), 'YYYY-MM'), to_char(max(t), 'YYYY-MM') from ("
-        "select {} at time zone 'Asia/Ho_Chi_Minh' as t "
-        "from {}) as s").format(sql.Identifier(spec.period_column), landing)).fetchone()
-    return agency, (first if first == last else f"{first}/{last}" if first else None)
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [""])[0]
+
+
+def _failed(conn: psycopg.Connection, result: BatchResult, rule: str, reason: str) -> LoadFailed:
+    """Record the failure in the ledger if the warehouse still answers; a batch it
+    cannot record stays 'running' and the next load marks it failed."""
+    result.status, result.error = "failed", f"{reason} (rule: {rule})"
+    with contextlib.suppress(psycopg.Error):
+        if not conn.closed:
+            ledger.close_batch(conn, result)
+    return LoadFailed(result, reason, rule)
 
 
 # A file with fewer than half or more than twice the records of the same stream's
@@ -213,43 +271,64 @@ def _codes_from_names(extract) -> Iterator[tuple[int, list[str | None]]]:
     return filled()
 
 
+def _read_and_land(conn: psycopg.Connection, spec: SourceSpec, path: Path,
+                   landing: sql.Identifier, result: BatchResult) -> Extract:
+    """Read the file into the landing table; a file that cannot be read is rejected,
+    also when the problem shows only halfway through (the landing rolls back)."""
+    try:
+        extract = spec.read(path, spec.config)
+        columns, rows = list(extract.columns), _codes_from_names(extract)
+        if spec.period_column is None:
+            period_value = extract.period.isoformat() if extract.period else None
+            columns.append(PERIOD_MONTH)
+            rows = ((n, [*values, period_value]) for n, values in _codes_from_names(extract))
+        with conn.transaction():
+            sync_registry(conn)  # validation reads the registry as committed now
+            typed = {c.name: "timestamptz" for c in spec.config.columns
+                     if c.type == "timestamp"}
+            landed = _land(conn, landing, columns, rows, typed)
+    except ReportFormatError as exc:
+        _reject(conn, result, [Failure(exc.rule, exc.reason)])
+    except UnicodeError as exc:
+        _reject(conn, result, [Failure("encoding", f"the file is not valid text ({exc})")])
+    except OSError as exc:
+        _reject(conn, result, [Failure("file_readable",
+                                       f"the file cannot be read ({exc.strerror or exc})")])
+    result.rows_excluded = sum(extract.excluded.values())
+    result.rows_read = landed + result.rows_excluded
+    result.stream = extract.stream
+    return extract
+
+
 def _load_new_file(conn: psycopg.Connection, url: str, spec: SourceSpec, path: Path,
                    landing_name: str, result: BatchResult) -> BatchResult:
     landing = sql.Identifier(LANDING_SCHEMA, landing_name)
-    try:
-        extract = spec.read(path, spec.config)
-    except ReportFormatError as exc:
-        _reject(conn, result, [str(exc)])
-    columns, rows = list(extract.columns), _codes_from_names(extract)
-    stated = f"{extract.period:%Y-%m}" if extract.period else None
-    if spec.period_column is None:
-        period_value = extract.period.isoformat() if extract.period else None
-        columns.append(PERIOD_MONTH)
-        rows = ((n, [*values, period_value]) for n, values in _codes_from_names(extract))
-
     clock = time.perf_counter()
-    with conn.transaction():
-        sync_registry(conn)  # validation reads the registry as committed now
-        typed = {c.name: "timestamptz" for c in spec.config.columns if c.type == "timestamp"}
-        landed = _land(conn, landing, columns, rows, typed)
+    extract = _read_and_land(conn, spec, path, landing, result)
     result.timings["land_s"] = round(time.perf_counter() - clock, 3)
-    result.rows_excluded = sum(extract.excluded.values())
-    result.rows_read = landed + result.rows_excluded
-    result.agency_code, result.period = _partition(conn, spec, landing, stated)
-    result.stream = extract.stream
+    part = partition.decide(conn, landing, path, extract.period, spec.period_column)
+    result.agency_code, result.period = part.province, part.period
+    result.partition_basis = part.basis
 
     clock = time.perf_counter()
     outcome = validate_table(url, LANDING_SCHEMA, landing_name, spec.name,
-                             _row_count_band(conn, result))
+                             _row_count_band(conn, result), partition.query_parameters(part))
     _record_validation(conn, result, outcome)
     result.timings["validate_s"] = round(time.perf_counter() - clock, 3)
     if outcome.rejected:
         _reject(conn, result, [
-            f"{path.name}: rule {f.rule} ({f.expectation}) failed"
-            + (f" on column {f.column}" if f.column else "")
-            + f": observed {f.value!r}" + (f" [{f.description}]" if f.description else "")
+            Failure(f.rule, f"{f.expectation} failed"
+                    + (f" on column {f.column}" if f.column else "")
+                    + f": observed {f.value!r}" + (f" [{f.description}]" if f.description else ""))
             for f in outcome.table_failures
         ])
+    if not part.decided:
+        _reject(conn, result, [Failure(
+            "partition_declared",
+            "cannot tell which " + ("province" if part.province is None else "month")
+            + " the file reports: " + ("no row names a registered agency"
+                                       if part.province is None else
+                                       "no period in its title rows, its records or its name"))])
 
     clock = time.perf_counter()
     with conn.transaction():
@@ -258,6 +337,7 @@ def _load_new_file(conn: psycopg.Connection, url: str, spec: SourceSpec, path: P
                      (f"{result.source}|{result.stream}|{result.agency_code}|{result.period}",))
         _replace_partition(conn, spec.config, result)
         _split_into_raw_and_quarantine(conn, spec, landing, result, outcome)
+        _count_lines(extract.lines, outcome, result)
         result.status = "loaded"
         notes = []
         if outcome.row_failures:
@@ -277,6 +357,24 @@ def _load_new_file(conn: psycopg.Connection, url: str, spec: SourceSpec, path: P
     for line in describe_row_failures(path.name, outcome):
         log.warning(line)
     return result
+
+
+def _count_lines(tally: LineTally | None, outcome: ValidationOutcome,
+                 result: BatchResult) -> None:
+    """Physical lines per outcome (text formats). A record over several lines counts
+    all of them; the ledger's check constraint refuses a batch whose lines do not add
+    up, so a reader that lost a line fails the load instead of hiding it."""
+    if tally is None:
+        return
+    extra_bad = sum(tally.extra.get(n, 0) for n in outcome.row_failures)
+    result.lines_read = tally.read
+    result.lines_quarantined = result.rows_quarantined + extra_bad
+    result.lines_loaded = result.rows_loaded + sum(tally.extra.values()) - extra_bad
+    result.lines_excluded = tally.excluded
+    accounted = result.lines_loaded + result.lines_quarantined + result.lines_excluded
+    if accounted != result.lines_read:
+        raise RuntimeError(f"{result.lines_read} lines read but {accounted} accounted for "
+                           "(a reader lost lines; nothing was loaded)")
 
 
 def _record_validation(conn: psycopg.Connection, result: BatchResult,
@@ -302,8 +400,9 @@ def _record_validation(conn: psycopg.Connection, result: BatchResult,
             )
 
 
-def _reject(conn: psycopg.Connection, result: BatchResult, messages: list[str]) -> None:
-    result.status, result.error = "rejected", "; ".join(messages)
+def _reject(conn: psycopg.Connection, result: BatchResult, failures: list[Failure]) -> NoReturn:
+    result.status = "rejected"
+    result.error = "; ".join(f"{f.reason} (rule: {f.rule})" for f in failures)
     result.rows_loaded = result.rows_quarantined = 0
     ledger.close_batch(conn, result)
-    raise BatchRejected(result, messages)
+    raise BatchRejected(result, failures)

@@ -108,3 +108,13 @@ def normalise_timestamp(value: str) -> str:
 
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
+
+
+def printable(text: object) -> str:
+    """Text safe for one output line: control, format and line-separator characters
+    escaped ('a\\nb'), so a file name or a value from a file cannot forge a line."""
+    s = str(text)
+    if s.isprintable():
+        return s
+    return "".join(ch if ch.isprintable() or ch == " " else
+                   ch.encode("unicode_escape").decode("ascii") for ch in s)

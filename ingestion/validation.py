@@ -162,16 +162,36 @@ def _rows_from_query(conn: psycopg.Connection, table: sql.Composable,
 
 
 def validate_table(url: str, schema: str, table: str, suite_name: str,
-                   parameters: dict[str, Any]) -> ValidationOutcome:
-    """Run the suite on ``schema.table`` and sort failures into table- and row-level."""
+                   parameters: dict[str, Any],
+                   query_values: dict[str, str] | None = None) -> ValidationOutcome:
+    """Run the suite on ``schema.table`` and sort failures into table- and row-level.
+
+    ``parameters`` fill ``$PARAMETER`` kwargs; ``query_values`` are SQL literals for
+    ``{name}`` placeholders in unexpected-rows queries (the batch's partition)."""
 
     with _GX_LOCK:  # the shared GX context is not thread-safe
-        result = _run_suite(url, schema, table, suite_name, parameters)
+        result = _run_suite(url, schema, table, suite_name, parameters, query_values or {})
     return _sort_failures(url, schema, table, suite_name, result)
 
 
+def _with_query_values(expectations: list[dict[str, Any]],
+                       values: dict[str, str]) -> list[dict[str, Any]]:
+    """The suite's expectations with ``{name}`` placeholders filled in; GX formats the
+    query afterwards, so braces in a value are doubled."""
+    out = []
+    for e in expectations:
+        query = e["kwargs"].get("unexpected_rows_query")
+        if query is not None:
+            for name, value in values.items():
+                query = query.replace("{" + name + "}", value.replace("{", "{{")
+                                      .replace("}", "}}"))
+            e = {**e, "kwargs": {**e["kwargs"], "unexpected_rows_query": query}}
+        out.append(e)
+    return out
+
+
 def _run_suite(url: str, schema: str, table: str, suite_name: str,
-               parameters: dict[str, Any]):
+               parameters: dict[str, Any], query_values: dict[str, str]):
     import great_expectations as gx
 
     doc = load_suite_document(suite_name)
@@ -179,7 +199,9 @@ def _run_suite(url: str, schema: str, table: str, suite_name: str,
     source = _datasource(url)
     asset = source.add_table_asset(name=table, table_name=table, schema_name=schema)
     batch = asset.add_batch_definition_whole_table("batch")
-    suite = gx.ExpectationSuite(name=f"{doc['name']}:{table}", expectations=doc["expectations"])
+    suite = gx.ExpectationSuite(name=f"{doc['name']}:{table}",
+                                expectations=_with_query_values(doc["expectations"],
+                                                                query_values))
     suite = ctx.suites.add(suite)
     definition = ctx.validation_definitions.add(
         gx.ValidationDefinition(name=f"{suite_name}:{table}", data=batch, suite=suite)

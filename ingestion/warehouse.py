@@ -3,7 +3,10 @@
 When ``DTI_WAREHOUSE_URL`` is set, that server is the warehouse and nothing is
 started. Otherwise ``EmbeddedWarehouse`` runs a private PostgreSQL cluster under
 ``.dti/pg`` on a free port of 127.0.0.1, so a newcomer needs no server of their own
-and two checkouts never share one.
+and two checkouts never share one. The cluster asks for a password (SCRAM) even on
+loopback, so another local user is not its superuser; the generated password lives
+in ``.dti/pg/password`` (mode 0600) and is never printed: ``mask_url`` hides it in
+anything shown.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import glob
 import hashlib
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -18,8 +22,10 @@ import time
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
+import psycopg.sql
 
 from ingestion.paths import state_dir
 
@@ -106,6 +112,26 @@ class EmbeddedWarehouse:
     def port_file(self) -> Path:
         return self.root / "port"
 
+    @property
+    def password_file(self) -> Path:
+        return self.root / "password"
+
+    def password(self) -> str:
+        if not self.password_file.exists():
+            raise WarehouseError(f"embedded warehouse in {self.root} has no password file; "
+                                 "run `dti warehouse start`")
+        return self.password_file.read_text(encoding="utf-8").strip()
+
+    def _new_password(self) -> str:
+        """Generate the superuser's password and keep it readable by this user only."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        password = secrets.token_urlsafe(32)
+        fd = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(password + "\n")
+        self.password_file.chmod(0o600)
+        return password
+
     # initdb and postgres refuse to run as root: run them as the postgres user then.
     def _as_server_user(self, argv: list[str]) -> list[str]:
         if os.geteuid() == 0:
@@ -139,7 +165,9 @@ class EmbeddedWarehouse:
         return int(self.port_file.read_text().strip())
 
     def url(self, database: str = DATABASE) -> str:
-        return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
+        """The URL with the password, for this process and its children only."""
+        return (f"postgresql://{SUPERUSER}:{quote(self.password(), safe='')}"
+                f"@127.0.0.1:{self.port}/{database}")
 
     def init(self) -> None:
         if (self.data_dir / "PG_VERSION").exists():
@@ -151,10 +179,21 @@ class EmbeddedWarehouse:
         self.data_dir.mkdir(exist_ok=True)
         self._chown_for_server(home)
         self._chown_for_server(self.data_dir)
-        self._run([
-            str(postgres_bindir() / "initdb"), "-D", str(self.data_dir), "-U", SUPERUSER,
-            "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-instructions",
-        ])
+        # initdb reads the password from a file the server user can read; it is
+        # removed as soon as initdb is done.
+        pwfile = home / ".initdb_password"
+        fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(self._new_password() + "\n")
+        self._chown_for_server(pwfile)
+        try:
+            self._run([
+                str(postgres_bindir() / "initdb"), "-D", str(self.data_dir), "-U", SUPERUSER,
+                "--auth=scram-sha-256", f"--pwfile={pwfile}", "--encoding=UTF8",
+                "--locale=C.UTF-8", "--no-instructions",
+            ])
+        finally:
+            pwfile.unlink(missing_ok=True)
 
     def start(self) -> str:
         """Start the server if it is not running; return the warehouse URL."""
@@ -175,9 +214,27 @@ class EmbeddedWarehouse:
                 str(postgres_bindir() / "pg_ctl"), "start", "-w", "-t", "60",
                 "-D", str(self.data_dir), "-l", str(self.log_file), "-o", opts,
             ])
+        if not self.password_file.exists():
+            self._require_password()
         self._wait_ready()
         ensure_database(self.url("postgres"), DATABASE)
         return self.url()
+
+    def _require_password(self) -> None:
+        """A cluster made before passwords (trust on loopback): give the superuser a
+        password and make every connection present it."""
+        trusting = f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/postgres"
+        password = self._new_password()
+        with psycopg.connect(trusting, autocommit=True) as conn:
+            conn.execute(psycopg.sql.SQL("alter role {} password {}").format(
+                psycopg.sql.Identifier(SUPERUSER), psycopg.sql.Literal(password)))
+            hba = conn.execute("show hba_file").fetchone()[0]
+        # The file belongs to the server's user; this process owns the cluster (or is root).
+        Path(hba).write_text("# the embedded warehouse: a password on every connection\n"
+                             "local all all scram-sha-256\n"
+                             "host all all 127.0.0.1/32 scram-sha-256\n"
+                             "host all all ::1/128 scram-sha-256\n", encoding="utf-8")
+        self._run([str(postgres_bindir() / "pg_ctl"), "reload", "-D", str(self.data_dir)])
 
     def _wait_ready(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
@@ -213,6 +270,20 @@ def ensure_database(admin_url: str, name: str) -> None:
             conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
 
 
+def mask_url(url: str, mask: str = "***") -> str:
+    """The URL as it may be shown: any password replaced by ``mask`` (dropped when
+    ``mask`` is empty)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unreadable URL>"
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[-1]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:{mask}@{host}" if mask else f"{user}@{host}"))
+
+
 def configured_url() -> str | None:
     return os.environ.get("DTI_WAREHOUSE_URL") or None
 
@@ -231,6 +302,3 @@ def warehouse_url(start: bool = False) -> str:
         )
     return wh.url()
 
-
-def connect(url: str | None = None, **kwargs) -> psycopg.Connection:
-    return psycopg.connect(url or warehouse_url(), **kwargs)

@@ -24,7 +24,24 @@ def invalid_values(names: list[str], values: list, positions: list[int]) -> str 
 
 
 class ReportFormatError(ValueError):
-    """The file cannot be read as an export of this source at all (table-level)."""
+    """The file cannot be read as an export of this source at all (table-level):
+    ``reason`` says what is wrong and where, ``rule`` names the rule it broke."""
+
+    def __init__(self, reason: str, rule: str):
+        self.reason, self.rule = reason, rule
+        super().__init__(f"{reason} (rule: {rule})")
+
+
+@dataclass
+class LineTally:
+    """Physical lines of a text export, so the ledger can account for every one:
+    lines read = lines of loaded + quarantined records + lines excluded (titles,
+    header, blank and total lines, excluded records)."""
+
+    read: int = 0
+    excluded: int = 0
+    # Records spanning several lines (quoted newlines): record number -> extra lines.
+    extra: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -37,6 +54,7 @@ class Extract:
     period: date | None = None
     stream: str | None = None  # the system within the source family, when several send
     excluded: dict[str, int] = field(default_factory=dict)
+    lines: LineTally | None = None  # None for formats without lines (XLSX, a JSON array)
 
     def exclude(self, reason: str) -> None:
         self.excluded[reason] = self.excluded.get(reason, 0) + 1

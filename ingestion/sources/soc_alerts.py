@@ -11,18 +11,19 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import ipaddress
-import json
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
 import yaml
 
+from ingestion.limits import limits as current_limits
 from ingestion.paths import CONFIG_DIR
 from ingestion.source_config import SourceConfig
-from ingestion.sources.base import Extract
-from ingestion.sources.json_records import read_json_records
+from ingestion.sources.base import Extract, LineTally
+from ingestion.sources.json_records import parse_json_line, read_json_records
 from ingestion.sources.tabular import read_tabular
+from ingestion.sources.text_lines import json_lines
 from ingestion.text import fold
 
 
@@ -72,21 +73,25 @@ def severity(system: str, raw: str | None, maps: dict) -> str | None:
                  if key == name or key in {fold(a) for a in aliases}), None)
 
 
-def detect_system(path: Path) -> str:
+def detect_system(path: Path, lines_to_try: int = 100) -> str:
+    """Which system wrote the file, from its first readable JSON record."""
     if path.suffix.lower() == ".csv":
         return "soc_portal"
-    with path.open(encoding="utf-8-sig") as fh:
-        for line in fh:
-            if line.strip():
-                try:
-                    first = json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-                if isinstance(first, dict) and "event_type" in first:
-                    return "suricata"
-                if isinstance(first, dict) and "rule" in first:
-                    return "wazuh"
+    limits = current_limits()
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        for n, line in json_lines(fh, limits, "UTF-8", LineTally()):
+            if n > lines_to_try:
                 break
+            if not line or not line.strip():
+                continue
+            first, error = parse_json_line(line, limits)
+            if error is not None:
+                continue
+            if isinstance(first, dict) and "event_type" in first:
+                return "suricata"
+            if isinstance(first, dict) and "rule" in first:
+                return "wazuh"
+            break
     return "soc_portal"
 
 

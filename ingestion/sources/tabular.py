@@ -11,16 +11,24 @@ time, so memory does not grow with the file.
 from __future__ import annotations
 
 import codecs
-import csv
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from ingestion.limits import Limits
+from ingestion.limits import limits as current_limits
 from ingestion.source_config import SourceConfig
-from ingestion.sources.base import TRAILING_COLUMNS, Extract, ReportFormatError, invalid_values
-from ingestion.text import fold, nfc
+from ingestion.sources.base import (
+    TRAILING_COLUMNS,
+    Extract,
+    LineTally,
+    ReportFormatError,
+    invalid_values,
+)
+from ingestion.sources.text_lines import Record, csv_records, split_lines
+from ingestion.text import fold, nfc, printable
 
 
 @dataclass
@@ -33,6 +41,7 @@ class ReportLayout:
     exclude_at: int | None  # position of the exclusion marker column, if any
     header_cells: int  # cells in the header row; a longer data row is malformed
     period: date | None
+    limits: Limits
 
 
 def detect_encoding(path: Path) -> str:
@@ -65,20 +74,51 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _file_rows(path: Path, encoding: str | None) -> Iterator[list[str]]:
-    if encoding is None:
-        from openpyxl import load_workbook
+def _xlsx_records(path: Path, limits: Limits) -> Iterator[Record]:
+    """Rows of the first sheet, streamed; a workbook that inflates past the limit is
+    refused before a byte of it is decompressed."""
+    import zipfile
 
+    try:
+        with zipfile.ZipFile(path) as archive:
+            inflated = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
+        raise ReportFormatError(f"not a readable XLSX workbook ({exc})", "xlsx_readable") from None
+    if inflated > limits.xlsx_uncompressed_bytes:
+        raise ReportFormatError(
+            f"the workbook inflates to {inflated} bytes, more than the "
+            f"{limits.xlsx_uncompressed_bytes} allowed (send large exports as CSV)", "xlsx_size")
+    from openpyxl import load_workbook
+
+    try:
         # read_only streams the sheet; merged cells come as a value and empty cells.
         book = load_workbook(path, read_only=True, data_only=True)
         try:
-            for row in book.worksheets[0].iter_rows(values_only=True):
-                yield [_cell_text(v) for v in row]
+            for n, row in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
+                cells = list(row)
+                while cells and cells[-1] is None:  # a sheet's stated width can lie
+                    cells.pop()
+                if len(cells) > limits.cells_per_row:
+                    yield Record(n, 1, [], f"{len(cells)} cells, more than "
+                                 f"{limits.cells_per_row} (rule: cells_per_row)")
+                    continue
+                yield Record(n, 1, [_cell_text(v) for v in cells])
         finally:
             book.close()
+    except ReportFormatError:
+        raise
+    except Exception as exc:  # openpyxl and its XML parser fail in many ways on bad files
+        raise ReportFormatError(f"the workbook cannot be read ({type(exc).__name__}: "
+                                f"{str(exc)[:200]})", "xlsx_readable") from None
+
+
+def file_records(path: Path, encoding: str | None, limits: Limits,
+                 tally: LineTally | None = None) -> Iterator[Record]:
+    if encoding is None:
+        yield from _xlsx_records(path, limits)
         return
     with path.open(encoding=encoding, newline="") as fh:
-        yield from csv.reader(fh)
+        yield from csv_records(fh, limits, encoding, tally)
 
 
 def _period_from_titles(titles: list[str], config: SourceConfig) -> date | None:
@@ -88,7 +128,11 @@ def _period_from_titles(titles: list[str], config: SourceConfig) -> date | None:
         if m:
             nums = [int(g) for g in m.groups()]
             # A yearly report ("Năm đánh giá: 2025") stands for its first month.
-            return date(nums[-1], nums[-2] if len(nums) > 1 else 1, 1)
+            year, month = nums[-1], nums[-2] if len(nums) > 1 else 1
+            if not (1 <= month <= 12 and 1900 <= year <= 9999):
+                raise ReportFormatError(f"the title states month {month} of year {year}, "
+                                        "which is not a real reporting period", "period_valid")
+            return date(year, month, 1)
     return None
 
 
@@ -114,30 +158,50 @@ def _canonical(config: SourceConfig, combined: str, lower: str | None) -> str | 
     return config.canonical(combined) or (config.canonical(lower) if lower else None)
 
 
-def _map_header(cells: list[str], lowers: list[str] | None, config: SourceConfig
-                ) -> tuple[list[str], list[int], int | None]:
-    names, keep, exclude_at = [], [], None
+def _unmapped_name(pos: int, key: str) -> str:
+    """A landing column for a header no alias knows: unique by position and within
+    PostgreSQL's 63-byte identifiers, so two long headers cannot collide."""
+    return f"unmapped_{pos + 1}__{key.replace(' ', '_')}"[:63]
+
+
+def _map_header(cells: list[str], lowers: list[str] | None, config: SourceConfig,
+                limits: Limits) -> tuple[list[str], list[int], int | None]:
+    width = len(cells)
+    while width and not cells[width - 1].strip():
+        width -= 1
+    if width > limits.columns:
+        raise ReportFormatError(f"the header has {width} columns, more than the "
+                                f"{limits.columns} allowed", "column_limit")
+    names, keep, exclude_at, seen = [], [], None, {}
     for pos, cell in enumerate(cells):
         key = fold(cell)
         if not key or config.ignores(key):
             continue
         low = lowers[pos] if lowers and pos < len(lowers) else None
         canonical = _canonical(config, cell, low)
+        if canonical is not None and canonical in seen:
+            raise ReportFormatError(
+                f"columns {seen[canonical] + 1} and {pos + 1} ({printable(cell)!r}) are both "
+                f"{canonical}", "header_unique")
+        if canonical is not None:
+            seen[canonical] = pos
         if canonical is not None and canonical == config.exclude_column:
             exclude_at = pos
             continue
-        names.append(canonical or "unmapped__" + key.replace(" ", "_"))
+        names.append(canonical or _unmapped_name(pos, key))
         keep.append(pos)
     return names, keep, exclude_at
 
 
-def read_layout(path: Path, config: SourceConfig) -> ReportLayout:
+def read_layout(path: Path, config: SourceConfig, limits: Limits | None = None
+                ) -> ReportLayout:
+    limits = limits or current_limits()
     encoding = None if path.suffix.lower() in {".xlsx", ".xlsm"} else detect_encoding(path)
     titles: list[str] = []
     needed = max(2, sum(1 for c in config.columns if c.required) // 2)
     head: list[list[str]] = []
-    for cells in _file_rows(path, encoding):
-        head.append(cells)
+    for record in file_records(path, encoding, limits):
+        head.append(record.cells)
         if len(head) > config.title_marker_rows + 1:
             break
     for i, cells in enumerate(head):
@@ -154,55 +218,81 @@ def read_layout(path: Path, config: SourceConfig) -> ReportLayout:
         # alone or together with the row below it.
         if (double if two_rows else single) >= needed:
             if two_rows:
-                names, keep, exclude_at = _map_header(combined, below, config)
+                names, keep, exclude_at = _map_header(combined, below, config, limits)
                 row, width = i + 2, len(combined)
             else:
-                names, keep, exclude_at = _map_header(cells, None, config)
+                names, keep, exclude_at = _map_header(cells, None, config, limits)
                 row, width = i + 1, len(cells)
             return ReportLayout(path, encoding, row, names, keep, exclude_at, width,
-                                _period_from_titles(titles, config))
+                                _period_from_titles(titles, config), limits)
         titles.extend(c for c in cells if c.strip())
     raise ReportFormatError(
-        f"{path.name}: no header row with the {config.source} columns in the first "
-        f"{config.title_marker_rows} rows (rule: header_found)"
-    )
+        f"no header row with the {config.source} columns in the first "
+        f"{config.title_marker_rows} rows", "header_found")
 
 
 def iter_rows(layout: ReportLayout, config: SourceConfig,
               extract: Extract | None = None) -> Iterator[tuple[int, list[str | None]]]:
-    """Yield (row number, cells) for each data row: values normalised by column type,
-    totals skipped, excluded rows (e.g. state secrets) counted on ``extract``."""
+    """Yield (line number, cells) for each data row: values normalised by column type,
+    totals skipped, excluded rows (e.g. state secrets) counted on ``extract``, and
+    every physical line counted in ``extract.lines`` (text formats)."""
     by_name = {c.name: c for c in config.columns}
     norms = [by_name[n].normaliser() if n in by_name else str.strip for n in layout.columns]
     positions = list(zip(layout.keep, norms, strict=True))
     width = max([*layout.keep, layout.exclude_at or 0], default=0) + 1
     missing = [None] * len(optional_missing(layout, config))
+    blank_row = [None] * (len(layout.columns) + len(missing))
     checked = [i for i, n in enumerate(layout.columns)
                if n in by_name and by_name[n].type == "timestamp"]
-    for line_no, cells in enumerate(_file_rows(layout.path, layout.encoding), start=1):
-        if line_no <= layout.header_row or not any(c.strip() for c in cells):
-            continue
-        if config.total_row_markers and any(
+    tally = extract.lines if extract is not None else None
+
+    def skip(record: Record, reason: str | None = None) -> None:
+        if tally is not None:
+            tally.excluded += record.lines
+        if reason is not None and extract is not None:
+            extract.exclude(reason)
+
+    def row(record: Record) -> Iterator[tuple[int, list[str | None]]]:
+        cells, error = record.cells, record.error
+        if error is None and not any(c.strip() for c in cells):
+            return skip(record)
+        if error is None and config.total_row_markers and any(
             fold(c) in config.total_row_markers for c in cells[:4]
         ):
-            continue
-        error = None
-        if len(cells) > layout.header_cells and any(c.strip() for c in
-                                                    cells[layout.header_cells:]):
-            error = f"{len(cells)} cells, header has {layout.header_cells}"
+            return skip(record)
+        if tally is not None and record.lines > 1:
+            tally.extra[record.line] = record.lines - 1
+        if not cells:  # nothing of the record could be read
+            yield record.line, [*blank_row, error, None]
+            return
+        if error is None and len(cells) > layout.header_cells and any(
+                c.strip() for c in cells[layout.header_cells:]):
+            error = (f"{len(cells)} cells, header has {layout.header_cells} "
+                     "(rule: cells_match_header)")
         if len(cells) < width:
             cells = cells + [""] * (width - len(cells))
-        if layout.exclude_at is not None and fold(cells[layout.exclude_at]) in (
-            config.exclude_values
-        ):
-            if extract is not None:
-                extract.exclude(config.exclude_column or "excluded")
-            continue
+        if error is None and layout.exclude_at is not None and fold(
+                cells[layout.exclude_at]) in config.exclude_values:
+            tally and tally.extra.pop(record.line, None)
+            return skip(record, config.exclude_column or "excluded")
         # Windows-1258 files carry decomposed tone marks: compose them for storage.
         values = [norm(nfc(cells[pos]) if not cells[pos].isascii() else cells[pos])
                   for pos, norm in positions]
-        yield line_no, [*values, *missing, error,
-                        invalid_values(layout.columns, values, checked) if checked else None]
+        yield record.line, [*values, *missing, error,
+                            invalid_values(layout.columns, values, checked) if checked else None]
+
+    records = file_records(layout.path, layout.encoding, layout.limits, tally)
+    for index, record in enumerate(records, start=1):
+        if index <= layout.header_row:
+            skip(record)
+        elif record.raw and record.error is None and len(record.cells) != layout.header_cells:
+            # A quote that spans lines where no cell does: each line stands on its own.
+            for part in split_lines(record.line, record.raw, "a quoted cell runs over "
+                                    f"{record.lines} lines and the record does not fit the "
+                                    "header (rule: quote_closed)"):
+                yield from row(part)
+        else:
+            yield from row(record)
 
 
 def optional_missing(layout: ReportLayout, config: SourceConfig) -> list[str]:
@@ -214,6 +304,7 @@ def optional_missing(layout: ReportLayout, config: SourceConfig) -> list[str]:
 def read_tabular(path: Path, config: SourceConfig) -> Extract:
     layout = read_layout(path, config)
     columns = [*layout.columns, *optional_missing(layout, config), *TRAILING_COLUMNS]
-    extract = Extract(columns, iter([]), layout.period)
+    extract = Extract(columns, iter([]), layout.period,
+                      lines=LineTally() if layout.encoding is not None else None)
     extract.rows = iter_rows(layout, config, extract)
     return extract

@@ -13,6 +13,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from ingestion.partition import Partition, query_parameters
 from ingestion.registry import sync_registry
 from ingestion.validation import load_suite_document, validate_table
 
@@ -55,6 +56,13 @@ BASE = {
     ],
 }
 
+# A department of another province, added to the registry the suites read, so the
+# partition rule has a registered agency outside the file's province to catch.
+OTHER_PROVINCE_AGENCY = "000.00.04.H22"
+# The month each source's base batch reports (its partition).
+MONTHS = {"public_services": "2025-03", "document_logs": "2025-04", "soc_alerts": "2025-05",
+          "self_assessment": "2025-01"}
+
 # (source, rule, change to the second row or to the table, effect)
 CASES = [
     ("public_services", "schema_matches", {"+column": "ghi_chu"}, "reject"),
@@ -68,6 +76,8 @@ CASES = [
     ("public_services", "count_present", {"resolved_late": None}, "row"),
     ("public_services", "count_non_negative_integer", {"received_postal": "-5"}, "row"),
     ("public_services", "part_within_total", {"paid_online": "7"}, "row"),
+    # A registered agency of another province does not belong in this province's file.
+    ("public_services", "row_in_partition", {"agency_code": OTHER_PROVINCE_AGENCY}, "row"),
     ("document_logs", "schema_matches", {"-column": "channel"}, "reject"),
     ("document_logs", "not_empty", {"+empty": True}, "reject"),
     ("document_logs", "row_count_in_band", {"+band": (0, 1)}, "warn"),
@@ -87,7 +97,10 @@ CASES = [
     ("document_logs", "completed_after_received",
      {"completed_at": "2025-03-31 08:00:00+07:00"}, "row"),
     ("document_logs", "not_in_future", {"received_at": "2099-01-01 08:00:00+07:00",
-                                         "completed_at": None, "due_at": None}, "row"),
+                                         "completed_at": None, "due_at": None,
+                                         "+month": "2099-01"}, "row"),
+    ("document_logs", "row_in_partition", {"received_at": "2025-05-01 00:00:00+07:00",
+                                            "completed_at": None}, "row"),
     ("soc_alerts", "schema_matches", {"+column": "extra"}, "reject"),
     ("soc_alerts", "not_empty", {"+empty": True}, "reject"),
     ("soc_alerts", "row_count_in_band", {"+band": (3, 9)}, "warn"),
@@ -101,7 +114,9 @@ CASES = [
      {"acknowledged_at": "2025-05-01 07:00:00+07:00"}, "row"),
     ("soc_alerts", "resolved_after_detected", {"resolved_at": "2025-04-30 07:00:00+07:00"}, "row"),
     ("soc_alerts", "not_in_future", {"detected_at": "2099-05-01 08:00:00+07:00",
-                                      "acknowledged_at": None, "resolved_at": None}, "row"),
+                                      "acknowledged_at": None, "resolved_at": None,
+                                      "+month": "2099-05"}, "row"),
+    ("soc_alerts", "row_in_partition", {"agency_code": OTHER_PROVINCE_AGENCY}, "row"),
     ("soc_alerts", "severity_mapped", {"severity": None}, "row"),
     ("soc_alerts", "enum_value", {"status": "closed-ish"}, "row"),
     ("soc_alerts", "asset_mapped_to_agency", {"agency_code": None}, "row"),
@@ -121,6 +136,7 @@ CASES = [
     ("self_assessment", "part_within_total", {"raw_numerator": "5", "raw_denominator": "2"},
      "row"),
     ("self_assessment", "evidence_is_link", {"evidence_url": "bản giấy"}, "row"),
+    ("self_assessment", "row_in_partition", {"agency_code": OTHER_PROVINCE_AGENCY}, "row"),
 ]
 
 
@@ -134,6 +150,10 @@ def land(url: str, source: str, rows: list[dict], drop: str | None = None,
     with psycopg.connect(url, autocommit=True) as conn:
         with conn.transaction():
             sync_registry(conn)
+            conn.execute(
+                "insert into meta.agencies (agency_code, name_vi, name_ascii, level, "
+                "province_code, valid_from) values (%s, 'Sở khác', 'So khac', 'department', "
+                "'000.00.00.H22', '2008-01-01')", (OTHER_PROVINCE_AGENCY,))
         conn.execute(sql.SQL("drop table if exists {}").format(sql.Identifier("landing", table)))
         conn.execute(sql.SQL("create table {} ({})").format(
             sql.Identifier("landing", table),
@@ -161,8 +181,10 @@ def run(url: str, source: str, change: dict):
                     and not k.startswith("-")})
     table = land(url, source, rows, drop=change.get("-column"), add=change.get("+column"))
     lo, hi = change.get("+band", (0, 2**62))
+    month = change.get("+month", MONTHS[source])
     return validate_table(url, "landing", table, source,
-                          {"row_count_min": lo, "row_count_max": hi})
+                          {"row_count_min": lo, "row_count_max": hi},
+                          query_parameters(Partition("000.00.00.H49", month, "test")))
 
 
 @pytest.mark.parametrize("source", sorted(BASE))

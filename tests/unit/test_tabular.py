@@ -71,20 +71,21 @@ def test_encodings(tmp_path, encoding):
 def test_unknown_header_is_kept_as_unmapped_for_validation_to_reject(tmp_path):
     lines = [*REPORT[:4], REPORT[4] + ",Ghi chú", *REPORT[5:]]
     layout = read_layout(write(tmp_path / "r.csv", lines), CONFIG)
-    assert layout.columns[-1] == "unmapped__ghi_chu"
+    assert layout.columns[-1] == "unmapped_13__ghi_chu"
 
 
-def test_file_without_header_is_a_format_error_naming_the_file(tmp_path):
+def test_file_without_header_is_a_format_error_naming_the_rule(tmp_path):
     path = write(tmp_path / "notes.csv", ["just,some", "random,text"])
-    with pytest.raises(ReportFormatError, match=r"notes\.csv.*header_found"):
+    with pytest.raises(ReportFormatError, match=r"no header row.*header_found") as info:
         read_layout(path, CONFIG)
+    assert info.value.rule == "header_found"
 
 
 def test_row_longer_than_its_header_is_marked_unreadable(tmp_path):
     lines = [*REPORT[:5], REPORT[5] + ",stray", *REPORT[6:]]
     extract = read_tabular(write(tmp_path / "r.csv", lines), CONFIG)
     rows = dict(extract.rows)
-    assert rows[6][-2] == "13 cells, header has 12"
+    assert rows[6][-2] == "13 cells, header has 12 (rule: cells_match_header)"
     assert rows[7][-2] is None
 
 

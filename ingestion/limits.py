@@ -1,0 +1,45 @@
+"""Limits on what one export or one portal pull may cost (``config/limits.yaml``).
+
+Every guard against hostile or broken input reads its bound here, so a deployment
+can raise one with ``DTI_LIMIT_<NAME>`` without touching code, and the README lists
+them in one table.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+
+import yaml
+
+from ingestion.paths import CONFIG_DIR
+
+
+@dataclass(frozen=True)
+class Limits:
+    file_bytes: int
+    xlsx_uncompressed_bytes: int
+    line_chars: int
+    field_chars: int
+    record_chars: int
+    columns: int
+    cells_per_row: int
+    json_depth: int
+    json_array_bytes: int
+    portal_body_bytes: int
+    portal_pages: int
+    portal_total_seconds: float
+
+
+def limits() -> Limits:
+    """The configured limits; read each time, so a test or a task can change one."""
+    doc = yaml.safe_load((CONFIG_DIR / "limits.yaml").read_text(encoding="utf-8"))
+    values = {}
+    for f in fields(Limits):
+        kind = float if f.type == "float" else int
+        override = os.environ.get(f"DTI_LIMIT_{f.name.upper()}")
+        try:
+            values[f.name] = kind(override if override else doc[f.name])
+        except (TypeError, ValueError):
+            raise ValueError(f"limit {f.name}: {override!r} is not a number") from None
+    return Limits(**values)

@@ -1,0 +1,174 @@
+"""Physical lines of a text export, read with bounds, and the CSV records they make.
+
+``csv.reader`` on a file object loses track of lines: an unterminated quote turns
+the rest of the file into one record, and a record is counted where lines vanished.
+Here every line passes through a tap that counts it, caps its length, and keeps
+the lines of the record being read, so a structurally broken record is split back
+into its lines: the broken line is quarantined, the lines after it are read again
+as records of their own. Nothing disappears into a neighbour.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO
+
+from ingestion.limits import Limits
+from ingestion.sources.base import LineTally, ReportFormatError
+
+
+@dataclass
+class Record:
+    line: int  # physical line the record starts on (1-based)
+    lines: int  # physical lines it spans
+    cells: list[str]
+    error: str | None = None  # why it cannot be read as a record
+    raw: list[str] | None = None  # its lines, kept only when it spans several
+
+
+class _LineTooLong(Exception):
+    pass
+
+
+class _RecordTooLarge(Exception):
+    pass
+
+
+class LineReader:
+    """Iterator of the physical lines of a text file opened with ``newline=''``."""
+
+    def __init__(self, fh: IO[str], limits: Limits, encoding: str):
+        self.fh, self.encoding = fh, encoding
+        self.max_line, self.max_record = limits.line_chars, limits.record_chars
+        self.count = 0  # physical lines read so far
+        self.pending: list[str] = []  # lines of the record being read
+        self.pending_chars = 0
+        # csv.reader asks for another line mid-record only inside a quoted field: the
+        # file ending then means a quote that is never closed.
+        self.ended_in_quote = False
+        self.nul = False  # a NUL byte in the record being read (PostgreSQL text cannot hold one)
+
+    def __iter__(self) -> LineReader:
+        return self
+
+    def __next__(self) -> str:
+        if self.pending_chars > self.max_record:
+            raise _RecordTooLarge
+        try:
+            line = self.fh.readline(self.max_line + 1)
+        except UnicodeDecodeError as exc:
+            raise ReportFormatError(
+                f"line {self.count + 1} is not valid {self.encoding} "
+                f"(byte {exc.object[exc.start:exc.start + 1]!r})", "encoding") from None
+        if not line:
+            self.ended_in_quote = bool(self.pending)
+            raise StopIteration
+        self.count += 1
+        if len(line) > self.max_line and not line.endswith(("\n", "\r")):
+            self._skip_rest_of_line()
+            raise _LineTooLong
+        if "\x00" in line:
+            self.nul = True
+            line = line.replace("\x00", "\ufffd")
+        self.pending.append(line)
+        self.pending_chars += len(line)
+        return line
+
+    def _skip_rest_of_line(self) -> None:
+        while True:
+            try:
+                chunk = self.fh.readline(1 << 16)
+            except UnicodeDecodeError:
+                raise ReportFormatError(f"line {self.count} is not valid {self.encoding}",
+                                        "encoding") from None
+            if not chunk or chunk.endswith(("\n", "\r")):
+                return
+
+    def take(self) -> list[str]:
+        lines, self.pending, self.pending_chars, self.nul = self.pending, [], 0, False
+        return lines
+
+
+def _csv_error(exc: csv.Error) -> str:
+    if "field limit" in str(exc):
+        return f"a cell longer than {csv.field_size_limit()} characters (rule: field_size)"
+    return f"record cannot be read as CSV: {exc} (rule: csv_structure)"
+
+
+def _alone(number: int, line: str, error: str | None = None) -> Record:
+    """One physical line read as a record by itself."""
+    try:
+        cells = next(csv.reader([line]), [])
+    except csv.Error as exc:
+        return Record(number, 1, [], _csv_error(exc))
+    return Record(number, 1, cells, error)
+
+
+def split_lines(first: int, lines: list[str], reason: str) -> Iterator[Record]:
+    """A record that broke the CSV structure, as its lines read one by one: the
+    first carries the reason, the others stand or fall on their own."""
+    for i, line in enumerate(lines):
+        yield _alone(first + i, line, reason if i == 0 else None)
+
+
+def csv_records(fh: IO[str], limits: Limits, encoding: str,
+                tally: LineTally | None = None) -> Iterator[Record]:
+    """Every physical line of the file, in records; ``tally.read`` counts the lines."""
+    csv.field_size_limit(limits.field_chars)
+    tap = LineReader(fh, limits, encoding)
+    reader = csv.reader(tap)
+    while True:
+        if tally is not None:
+            tally.read = tap.count
+        first = tap.count + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield from split_lines(first, tap.take(), _csv_error(exc))
+            reader = csv.reader(tap)
+            continue
+        except _RecordTooLarge:
+            yield from split_lines(first, tap.take(), f"record spans more than "
+                                   f"{limits.record_chars} characters (rule: record_size)")
+            reader = csv.reader(tap)
+            continue
+        except _LineTooLong:
+            yield from split_lines(first, tap.take(), "record cut by an over-long line")
+            yield Record(tap.count, 1, [], f"line longer than {limits.line_chars} "
+                         "characters (rule: line_size)")
+            reader = csv.reader(tap)
+            continue
+        nul = tap.nul
+        lines = tap.take()
+        if nul:
+            yield Record(first, len(lines), cells, "a cell holds a NUL byte, shown as U+FFFD "
+                         "(rule: no_nul_bytes)", lines if len(lines) > 1 else None)
+        elif len(cells) > limits.cells_per_row:
+            yield Record(first, len(lines), [], f"{len(cells)} cells, more than "
+                         f"{limits.cells_per_row} (rule: cells_per_row)")
+        elif tap.ended_in_quote:
+            yield from split_lines(first, lines, "a quote opened on this line is never "
+                                   "closed (rule: quote_closed)")
+        else:
+            yield Record(first, len(lines), cells, None, lines if len(lines) > 1 else None)
+
+
+def json_lines(fh: IO[str], limits: Limits, encoding: str,
+               tally: LineTally) -> Iterator[tuple[int, str | None]]:
+    """(line number, text) per physical line; text None for a line over the limit."""
+    tap = LineReader(fh, limits, encoding)
+    while True:
+        tally.read = tap.count
+        try:
+            line = next(tap)
+        except StopIteration:
+            return
+        except _LineTooLong:
+            yield tap.count, None
+            continue
+        tap.take()
+        yield tap.count, line
