@@ -90,8 +90,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         try:
             r = ingest_file(args.source, path)
         except BatchRejected as exc:
-            for line in exc.messages:
-                print(f"REJECTED {line}", file=sys.stderr)
+            print(f"REJECTED {exc.line}", file=sys.stderr)
             status = 1
             continue
         except LoadFailed as exc:
@@ -365,6 +364,10 @@ def main(argv: list[str] | None = None) -> int:
     args.debug = args.debug or os.environ.get("DTI_DEBUG", "") not in ("", "0")
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    if not args.verbose:
+        # psycopg warns again about a COPY it could not finish on a lost connection;
+        # the one FAILED line already says so.
+        logging.getLogger("psycopg").setLevel(logging.ERROR)
     try:
         return args.func(args)
     except KeyboardInterrupt:

@@ -61,6 +61,12 @@ class BatchRejected(RuntimeError):
         super().__init__("\n".join(self.messages))
 
     @property
+    def line(self) -> str:
+        """All failures in one line: ``<file>: <reason> (rule: <rule>); ...``."""
+        return printable(f"{self.result.source_file}: " + "; ".join(
+            f"{f.reason} (rule: {f.rule})" for f in self.failures))
+
+    @property
     def messages(self) -> list[str]:
         """One line per failure, ``<file>: <reason> (rule: <rule>)``, with nothing in it
         (a file name, a value) able to break the line."""
@@ -316,11 +322,15 @@ def _load_new_file(conn: psycopg.Connection, url: str, spec: SourceSpec, path: P
     _record_validation(conn, result, outcome)
     result.timings["validate_s"] = round(time.perf_counter() - clock, 3)
     if outcome.rejected:
+        failures = outcome.table_failures
+        # A rule that could not run on a drifted schema only repeats the drift.
+        if any(f.rule == "schema_matches" for f in failures):
+            failures = [f for f in failures if f.description != "expectation could not run"]
         _reject(conn, result, [
             Failure(f.rule, f"{f.expectation} failed"
                     + (f" on column {f.column}" if f.column else "")
                     + f": observed {f.value!r}" + (f" [{f.description}]" if f.description else ""))
-            for f in outcome.table_failures
+            for f in failures
         ])
     if not part.decided:
         _reject(conn, result, [Failure(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,9 +19,14 @@ class PortalState:
     faults: dict[tuple[int, int], int] = field(default_factory=dict)
     requests: list[int] = field(default_factory=list)
     attempts: Counter = field(default_factory=Counter)
+    # A misbehaving portal: "redirect" (to ``redirect_to``), "huge" (an endless body),
+    # "trickle" (a byte at a time), "absurd_pages", "wrong_shape".
+    hostile: str | None = None
+    redirect_to: str = ""
+    seen_authorization: list[str | None] = field(default_factory=list)
 
 
-def serve(state: PortalState) -> tuple[ThreadingHTTPServer, str]:
+def serve(state: PortalState, host: str = "127.0.0.1") -> tuple[ThreadingHTTPServer, str]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args):  # keep test output quiet
             pass
@@ -35,7 +41,37 @@ def serve(state: PortalState) -> tuple[ThreadingHTTPServer, str]:
             self.end_headers()
             self.wfile.write(data)
 
+        def _misbehave(self) -> bool:
+            if state.hostile == "redirect":
+                self.send_response(302)
+                self.send_header("Location", state.redirect_to + self.path)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            elif state.hostile in ("huge", "trickle"):
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                block = b" " * (1 << 16) if state.hostile == "huge" else b" "
+                try:
+                    for _ in range(3200 if state.hostile == "huge" else 10_000):  # 200 MB
+                        self.wfile.write(block)
+                        if state.hostile == "trickle":
+                            self.wfile.flush()
+                            time.sleep(0.5)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client hung up, as it should
+            elif state.hostile == "absurd_pages":
+                self._send(200, {"page": 1, "total_pages": 10**6, "data": []})
+            elif state.hostile == "wrong_shape":
+                self._send(200, {"page": 1, "total_pages": "many", "data": {"x": 1}})
+            else:
+                return False
+            return True
+
         def do_GET(self):
+            state.seen_authorization.append(self.headers.get("Authorization"))
+            if self._misbehave():
+                return None
             url = urlparse(self.path)
             if url.path != "/statistics/dossiers":
                 return self._send(404, {"error": "not found"})
@@ -55,6 +91,6 @@ def serve(state: PortalState) -> tuple[ThreadingHTTPServer, str]:
             return self._send(200, {"page": page, "total_pages": total,
                                     "data": chosen[(page - 1) * size: page * size]})
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer((host, 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
+    return server, f"http://{host}:{server.server_address[1]}"

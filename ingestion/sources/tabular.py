@@ -98,11 +98,12 @@ def _xlsx_records(path: Path, limits: Limits) -> Iterator[Record]:
                 cells = list(row)
                 while cells and cells[-1] is None:  # a sheet's stated width can lie
                     cells.pop()
+                error = None
                 if len(cells) > limits.cells_per_row:
-                    yield Record(n, 1, [], f"{len(cells)} cells, more than "
-                                 f"{limits.cells_per_row} (rule: cells_per_row)")
-                    continue
-                yield Record(n, 1, [_cell_text(v) for v in cells])
+                    error = f"{len(cells)} cells, more than {limits.cells_per_row} " \
+                            "(rule: cells_per_row)"
+                    del cells[limits.cells_per_row + 1:]
+                yield Record(n, 1, [_cell_text(v) for v in cells], error)
         finally:
             book.close()
     except ReportFormatError:

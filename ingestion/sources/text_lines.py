@@ -148,8 +148,10 @@ def csv_records(fh: IO[str], limits: Limits, encoding: str,
             yield Record(first, len(lines), cells, "a cell holds a NUL byte, shown as U+FFFD "
                          "(rule: no_nul_bytes)", lines if len(lines) > 1 else None)
         elif len(cells) > limits.cells_per_row:
-            yield Record(first, len(lines), [], f"{len(cells)} cells, more than "
-                         f"{limits.cells_per_row} (rule: cells_per_row)")
+            # The first cells are kept (a header this wide is refused by its width).
+            yield Record(first, len(lines), cells[:limits.cells_per_row + 1],
+                         f"{len(cells)} cells, more than {limits.cells_per_row} "
+                         "(rule: cells_per_row)")
         elif tap.ended_in_quote:
             yield from split_lines(first, lines, "a quote opened on this line is never "
                                    "closed (rule: quote_closed)")

@@ -1,8 +1,13 @@
 """Pulling the portal API: pagination, token, rate limits and retries, resuming."""
 
+import time
+from dataclasses import replace
+
 import pytest
 
+from ingestion.cli import main
 from ingestion.generate import default_months, public_service_months
+from ingestion.limits import limits as current_limits
 from ingestion.load import ingest_file
 from ingestion.portal_api import PortalClient, PortalError, pull_public_services
 from tests.integration.helpers import rows
@@ -100,3 +105,72 @@ def test_record_of_another_period_is_quarantined(portal, tmp_path, warehouse_url
     (bad,) = rows(warehouse_url, "select _row_number, failures from quarantine.public_services")
     assert bad["_row_number"] == 4
     assert bad["failures"][0]["rule"] == "record_readable"
+
+
+# --- a portal that misbehaves ----------------------------------------------------
+
+def hostile_client(url, **limit_changes):
+    return PortalClient(url, "s3cret", page_size=5, backoff_seconds=0.01, max_attempts=2,
+                        sleep=lambda s: None, timeout=5,
+                        limits=replace(current_limits(), **limit_changes))
+
+
+def test_token_never_follows_a_redirect_to_another_host(portal, tmp_path):
+    state, url = portal
+    # 127.0.0.2 is another host on the loopback network: same machine, other origin.
+    other = PortalState(token="s3cret", records=state.records)
+    server, other_url = serve(other, host="127.0.0.2")
+    try:
+        state.hostile, state.redirect_to = "redirect", other_url
+        path = pull_public_services(hostile_client(url), PERIOD, tmp_path / "inbox",
+                                    tmp_path / "pulls")
+    except PortalError as exc:
+        assert "refused the token" in str(exc)  # the other host never saw it
+    else:
+        raise AssertionError(f"pulled {path} through a redirect that dropped the token")
+    finally:
+        server.shutdown()
+    assert state.seen_authorization == ["Bearer s3cret"]
+    assert other.seen_authorization == [None]
+
+
+def test_body_past_the_cap_is_refused_without_reading_it_all(portal, tmp_path):
+    state, url = portal
+    state.hostile = "huge"
+    started = time.monotonic()
+    with pytest.raises(PortalError, match=r"larger than the 1000000 bytes.*portal_body_bytes"):
+        pull_public_services(hostile_client(url, portal_body_bytes=1_000_000), PERIOD,
+                             tmp_path / "inbox", tmp_path / "pulls")
+    assert time.monotonic() - started < 10
+    assert state.requests == []  # the page handler was never reached, and no retry
+
+
+def test_a_trickling_server_cannot_hold_the_pull_past_its_deadline(portal, tmp_path):
+    state, url = portal
+    state.hostile = "trickle"
+    started = time.monotonic()
+    with pytest.raises(PortalError, match=r"longer than 2 s.*portal_total_seconds"):
+        pull_public_services(hostile_client(url, portal_total_seconds=2), PERIOD,
+                             tmp_path / "inbox", tmp_path / "pulls")
+    assert time.monotonic() - started < 5
+
+
+def test_absurd_page_count_is_refused_after_one_page(portal, tmp_path):
+    state, url = portal
+    state.hostile = "absurd_pages"
+    with pytest.raises(PortalError, match=r"1000000 pages, more than the 1000.*portal_pages"):
+        pull_public_services(hostile_client(url), PERIOD, tmp_path / "inbox", tmp_path / "pulls")
+    assert len(state.seen_authorization) == 1
+
+
+def test_unexpected_json_shape_is_one_clean_line(portal, tmp_path, monkeypatch, capsys):
+    state, url = portal
+    state.hostile = "wrong_shape"
+    monkeypatch.setenv("DTI_DATA_DIR", str(tmp_path))
+    status = main(["pull", "public_services", "--period", PERIOD, "--url", url,
+                   "--token", "s3cret"])
+    out, err = capsys.readouterr()
+    assert status == 1 and out == ""
+    assert err.splitlines() == [
+        "pull failed: page 1: total_pages is 'many', not a positive whole number "
+        "(rule: portal_schema) (run again to resume)"]

@@ -1,8 +1,13 @@
+import os
+import stat
+
 import psycopg
 import pytest
 
+from ingestion.cli import main
 from ingestion.migrate import MigrationError, discover, migrate
-from ingestion.warehouse import EmbeddedWarehouse
+from ingestion.roles import create_bi_login
+from ingestion.warehouse import EmbeddedWarehouse, mask_url
 
 SCHEMAS = {"raw", "quarantine", "staging", "intermediate", "marts", "dq", "meta"}
 
@@ -57,3 +62,94 @@ def test_editing_an_applied_migration_is_refused(warehouse_url, tmp_path):
     first.write_text(first.read_text() + "\n-- edited\n")
     with pytest.raises(MigrationError, match="changed after it was applied"):
         migrate(warehouse_url, tmp_path)
+
+
+def test_embedded_warehouse_asks_for_a_password_it_never_prints(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("DTI_WAREHOUSE_URL", raising=False)
+    monkeypatch.setenv("DTI_STATE_DIR", str(tmp_path))
+    wh = EmbeddedWarehouse.default()
+    try:
+        url = wh.start()
+        password = wh.password()
+        assert len(password) >= 32 and password in url
+        assert stat.S_IMODE(wh.password_file.stat().st_mode) == 0o600
+        with psycopg.connect(url) as conn:
+            assert conn.execute("select 1").fetchone() == (1,)
+        # Any other local user knows the port but not the password.
+        with pytest.raises(psycopg.OperationalError, match="password"):
+            psycopg.connect(mask_url(url, mask=""), connect_timeout=5)
+        for action in ("start", "status", "url"):
+            assert main(["warehouse", action]) == 0
+        shown = capsys.readouterr().out
+        assert password not in shown and shown.count(":***@") == 3
+    finally:
+        wh.destroy()
+
+
+def test_a_cluster_made_before_passwords_gets_one_on_start(tmp_path):
+    """A checkout whose .dti/pg was initialised with trust is secured on its next start."""
+    wh = EmbeddedWarehouse(tmp_path / "pg")
+    try:
+        wh.start()
+        wh.stop()
+        hba = wh.data_dir / "pg_hba.conf"
+        hba.write_text("host all all 127.0.0.1/32 trust\n")
+        wh.password_file.unlink()
+        url = wh.start()
+        assert "scram-sha-256" in hba.read_text()
+        with psycopg.connect(url) as conn:
+            assert conn.execute("select 1").fetchone() == (1,)
+        with pytest.raises(psycopg.OperationalError, match="password"):
+            psycopg.connect(mask_url(url, mask=""), connect_timeout=5)
+    finally:
+        wh.destroy()
+
+
+def test_passwords_in_a_configured_url_are_masked(monkeypatch, capsys):
+    monkeypatch.setenv("DTI_WAREHOUSE_URL", "postgresql://etl:hunter2@db.example:5432/dti")
+    for action in ("status", "start", "url"):
+        assert main(["warehouse", action]) == 0
+    shown = capsys.readouterr().out
+    assert "hunter2" not in shown and "etl:***@db.example:5432/dti" in shown
+
+
+def test_a_bi_login_is_bi_reader_and_nothing_more(pg_admin_url, tmp_path):
+    """On a freshly migrated database: the login reads marts, and nothing else; no
+    temporary tables (TEMP is revoked from PUBLIC), no other role, no writes."""
+    name = f"bi_doors_{os.getpid()}"
+    admin = psycopg.connect(pg_admin_url, autocommit=True)
+    admin.execute(f"create database {name}")
+    try:
+        url = pg_admin_url.rsplit("/", 1)[0] + f"/{name}"
+        migrate(url)
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("create table marts.dti_scores_probe (x int)")
+            conn.execute("insert into marts.dti_scores_probe values (1)")
+            conn.execute("grant select on marts.dti_scores_probe to bi_reader")
+        secret = create_bi_login(url, "metabase_probe", tmp_path / "bi.password")
+        assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+        password = secret.read_text().strip()
+        bi_url = url.replace(url.split("@")[0].split("//")[1],
+                             f"metabase_probe:{password}")
+        with psycopg.connect(bi_url, autocommit=True) as bi:
+            assert bi.execute("select x from dti_scores_probe").fetchone() == (1,)
+            for statement in ("create temporary table t (x int)",
+                              "create table marts.t (x int)",
+                              "select * from meta.batches",
+                              "select * from raw.public_services",
+                              "insert into marts.dti_scores_probe values (2)",
+                              "set role loader",
+                              "create schema bi_own"):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    bi.execute(statement)
+            memberships = bi.execute(
+                "select r.rolname from pg_auth_members m join pg_roles r on r.oid = m.roleid "
+                "join pg_roles u on u.oid = m.member where u.rolname = current_user").fetchall()
+            assert memberships == [("bi_reader",)]
+        # Rotating the password keeps it a BI login and nothing more.
+        create_bi_login(url, "metabase_probe", tmp_path / "bi.password")
+        assert secret.read_text().strip() != password
+    finally:
+        admin.execute(f"drop database if exists {name} with (force)")
+        admin.execute("drop role if exists metabase_probe")
+        admin.close()

@@ -1,0 +1,196 @@
+"""Hostile exports end in one clean line or in quarantine, never in a traceback,
+a lost line or a doubled row (the corpus is tests/hostile.py, built at run time)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from ingestion.cli import main
+from ingestion.dbt import run_dbt
+from ingestion.load import ingest_file
+from tests import hostile
+from tests.integration.helpers import rows
+
+RAW_TABLES = ("public_services", "document_events", "security_alerts", "self_assessments")
+
+
+def raw_counts(url: str) -> dict[str, int]:
+    with psycopg.connect(url) as conn:
+        return {t: conn.execute(f"select count(*) from raw.{t}").fetchone()[0]
+                for t in RAW_TABLES}
+
+
+def last_batch(url: str) -> dict:
+    return rows(url, "select * from meta.batches order by batch_id desc limit 1")[0]
+
+
+def assert_balanced(batch: dict) -> None:
+    assert batch["rows_read"] == (batch["rows_loaded"] + batch["rows_quarantined"]
+                                  + batch["rows_excluded"])
+    if batch["lines_read"] is not None:
+        assert batch["lines_read"] == (batch["lines_loaded"] + batch["lines_quarantined"]
+                                       + batch["lines_excluded"])
+
+
+def ingest_cli(capsys, source: str, path: Path) -> tuple[int, list[str], list[str]]:
+    status = main(["ingest", source, str(path)])
+    out, err = capsys.readouterr()
+    return status, out.splitlines(), err.splitlines()
+
+
+@pytest.mark.parametrize("case", hostile.CASES, ids=[c.name for c in hostile.CASES])
+def test_hostile_export_gets_one_line_or_quarantine(warehouse_url, tmp_path, capsys, case):
+    path = case.build(tmp_path)
+    before = raw_counts(warehouse_url)
+    status, out, err = ingest_cli(capsys, case.source, path)
+    assert not any("Traceback" in line for line in out + err)
+    batch = last_batch(warehouse_url)
+    if case.outcome == "rejected":
+        assert status == 1
+        assert out == [] and len(err) == 1, err
+        assert err[0].startswith("REJECTED ") and f"(rule: {case.rule})" in err[0], err
+        assert batch["status"] == "rejected" and f"rule: {case.rule}" in batch["error"]
+        assert raw_counts(warehouse_url) == before
+        assert path.exists() == (case.name != "missing_file")  # the file is kept
+    else:
+        assert status == 0 and err == [] and len(out) == 1, (out, err)
+        assert batch["status"] == "loaded"
+        assert_balanced(batch)
+        assert batch["rows_quarantined"] >= 1
+        table = _raw_table(case.source)
+        failures = rows(warehouse_url, f"select failures from quarantine.{table} "
+                        "where _batch_id = %s", (batch["batch_id"],))
+        assert case.rule in {f["rule"] for r in failures for f in r["failures"]}
+
+
+def _raw_table(source: str) -> str:
+    return {"public_services": "public_services", "document_logs": "document_events",
+            "soc_alerts": "security_alerts"}[source]
+
+
+def test_unterminated_quote_quarantines_exactly_its_line(warehouse_url, tmp_path, capsys):
+    path = hostile.unterminated_quote(tmp_path)
+    status, _, _ = ingest_cli(capsys, "public_services", path)
+    batch = last_batch(warehouse_url)
+    agencies = len(hostile.agency_rows())
+    assert status == 0
+    assert (batch["rows_loaded"], batch["rows_quarantined"]) == (agencies - 1, 1)
+    assert batch["lines_quarantined"] == 1
+    (bad,) = rows(warehouse_url, "select _row_number, failures from quarantine.public_services")
+    lines = path.read_bytes().decode("utf-8-sig").split("\r\n")
+    assert '"' in lines[bad["_row_number"] - 1]  # the line with the quote, by its number
+    assert "quote_closed" in bad["failures"][0]["value"]
+
+
+def test_a_file_name_cannot_forge_an_output_line(warehouse_url, tmp_path, capsys):
+    path = hostile.newline_in_name(tmp_path)
+    _, _, err = ingest_cli(capsys, "public_services", path)
+    assert len(err) == 1 and err[0].count("REJECTED") == 2  # the forged one is escaped
+    assert "\\nREJECTED forged.csv" in err[0]
+
+
+@pytest.mark.parametrize("build", [hostile.stray_future_event, hostile.other_province_row],
+                         ids=["stray_future_event", "other_province_row"])
+def test_a_stray_row_cannot_move_the_partition(warehouse_url, tmp_path, build):
+    """The clean file, then the same month with one stray row: the second replaces the
+    first exactly; the stray row sits in quarantine, nothing is doubled."""
+    source = "document_logs" if build is hostile.stray_future_event else "public_services"
+    (tmp_path / "clean").mkdir()
+    (tmp_path / "stray").mkdir()
+    clean = (hostile.document_log if source == "document_logs" else hostile.report)(
+        tmp_path / "clean")
+    first = ingest_file(source, clean)
+    stray = ingest_file(source, build(tmp_path / "stray"))
+    assert (stray.agency_code, stray.period) == (first.agency_code, first.period) \
+        == ("000.00.00.H49", "2025-04")
+    assert stray.rows_quarantined == 1
+    loaded = rows(warehouse_url, "select batch_id from meta.batches where status = 'loaded'")
+    assert loaded == [{"batch_id": stray.batch_id}]
+    assert raw_counts(warehouse_url)[_raw_table(source)] == stray.rows_loaded
+
+
+def test_every_hostile_file_then_dbt_build_passes(warehouse_url, tmp_path, capsys):
+    """After every case has been offered (and a clean month loaded), the ledger
+    balances and the next `dti transform` passes: nothing doubled reached staging."""
+    for case in hostile.CASES:
+        folder = tmp_path / case.name
+        folder.mkdir()
+        ingest_cli(capsys, case.source, case.build(folder))
+    for batch in rows(warehouse_url, "select * from meta.batches where status = 'loaded'"):
+        assert_balanced(batch)
+    doubled = rows(warehouse_url, "select source, stream, agency_code, period from meta.batches "
+                   "where status = 'loaded' group by 1, 2, 3, 4 having count(*) > 1")
+    assert doubled == []
+    assert run_dbt(["build", "--quiet"], warehouse_url, check=False) == 0
+
+
+@pytest.mark.parametrize("build, source", [(hostile.xlsx_bomb, "public_services"),
+                                           (hostile.line_bomb, "document_logs")],
+                         ids=["xlsx_bomb", "line_bomb"])
+def test_bombs_are_refused_before_they_cost_memory(warehouse_url, tmp_path, build, source):
+    path = build(tmp_path)
+    code = (
+        "import resource, sys\n"
+        "from ingestion.cli import main\n"
+        "status = main(['ingest', sys.argv[1], sys.argv[2]])\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+        "sys.exit(status)\n")
+    proc = subprocess.run([sys.executable, "-c", code, source, str(path)],
+                          env={**os.environ, "DTI_WAREHOUSE_URL": warehouse_url},
+                          capture_output=True, text=True)
+    *lines, peak_kb = proc.stderr.strip().splitlines()
+    assert proc.returncode == 1 and len(lines) == 1 and lines[0].startswith("REJECTED ")
+    assert int(peak_kb) / 1024 < 400, f"peak RSS {int(peak_kb) / 1024:.0f} MB"
+
+
+def test_unreadable_file_is_rejected_in_one_line(warehouse_url, tmp_path):
+    path = hostile.report(tmp_path)
+    path.chmod(0)
+    # Root reads anything: drop the capabilities that let it, as a plain user has none.
+    prefix = (["setpriv", "--bounding-set", "-dac_override,-dac_read_search"]
+              if os.geteuid() == 0 else [])
+    proc = subprocess.run([*prefix, sys.executable, "-m", "ingestion.cli", "ingest",
+                           "public_services", str(path)],
+                          env={**os.environ, "DTI_WAREHOUSE_URL": warehouse_url},
+                          capture_output=True, text=True)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr.strip().splitlines() == [
+        f"REJECTED {path.name}: the file cannot be read (permission denied) "
+        "(rule: file_readable)"]
+    assert last_batch(warehouse_url)["status"] == "rejected"
+
+
+def test_warehouse_lost_mid_load_is_one_line_and_the_next_load_recovers(
+        warehouse_url, tmp_path, pg_admin_url):
+    """The server ends the loading session halfway through its COPY: one FAILED line,
+    exit 1, no traceback; the next load marks the batch failed and loads the file."""
+    path = hostile.document_log(tmp_path, per_agency=6000)  # ~80k events, a few seconds
+    proc = subprocess.Popen([sys.executable, "-m", "ingestion.cli", "ingest", "document_logs",
+                             str(path)], env={**os.environ, "DTI_WAREHOUSE_URL": warehouse_url},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    database = warehouse_url.rsplit("/", 1)[1]
+    with psycopg.connect(pg_admin_url, autocommit=True) as admin:
+        for _ in range(600):
+            killed = admin.execute(
+                "select pg_terminate_backend(pid) from pg_stat_activity where datname = %s "
+                "and query ilike 'copy%%'", (database,)).fetchall()
+            if killed or proc.poll() is not None:
+                break
+            time.sleep(0.05)
+    _, err = proc.communicate(timeout=300)
+    assert killed, "the load finished before its COPY could be interrupted"
+    assert proc.returncode == 1 and "Traceback" not in err
+    (line,) = err.strip().splitlines()
+    assert line.startswith("FAILED ") and "(rule: warehouse_available)" in line
+    result = ingest_file("document_logs", path)
+    assert result.status == "loaded"
+    statuses = [b["status"] for b in rows(warehouse_url,
+                                          "select status from meta.batches order by batch_id")]
+    assert statuses == ["failed", "loaded"]
