@@ -60,8 +60,9 @@ def process_file(source: str, path: str | Path, root: str | Path | None = None) 
     try:
         result = ingest_file(source, path)
     except BatchRejected as exc:
-        _record_archive(exc.result.batch_id,
-                        _move(path, base / "rejected" / source, exc.result.sha256))
+        if path.is_file():  # a path that is gone or not a file has nothing to move
+            _record_archive(exc.result.batch_id, _move(
+                path, base / "rejected" / source, exc.result.sha256 or "unhashed0000"))
         raise
     _record_archive(result.batch_id, _move(path, base / "archive" / source, result.sha256))
     return result
