@@ -1,4 +1,4 @@
-{#- Points of one DTI component from its rule (METHODOLOGY.md §2 default rules):
+{#- Points of one DTI component from its rule (docs/methodology.md §2 default rules):
     ratio_linear  Pmax x clamp(value, 0, 1)
     ratio_target  Pmax x min(1, value / target)
     binary        Pmax when value >= target (default 1), else 0

@@ -1,4 +1,4 @@
-{#- The 766 point conversions (METHODOLOGY.md §4) over one row of dossier counts of a
+{#- The 766 point conversions (docs/methodology.md §4) over one row of dossier counts of a
     unit and period, `src` being the relation holding them: an agency month, or sums
     over a province, a quarter or a year (ratios of sums, never means of ratios). -#}
 {% macro index_766_points(src) -%}

@@ -1,5 +1,5 @@
 -- Published DTI results (the latest `dti reconcile` import) recomputed with their
--- methodology: DTI value = sum of weight x main-index value (METHODOLOGY.md §2),
+-- methodology: DTI value = sum of weight x main-index value (docs/methodology.md §2),
 -- compared at 4 decimals; ranks recomputed (ties share a rank, the next is skipped)
 -- and checked only when the file holds every province of that year.
 with

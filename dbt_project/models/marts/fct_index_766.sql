@@ -1,5 +1,5 @@
 -- 766 index (Decision 766/QĐ-TTg) per agency and month: the metrics the exports can
--- measure, converted to points as METHODOLOGY.md §4 gives them (conversions are
+-- measure, converted to points as docs/methodology.md §4 gives them (conversions are
 -- reverse-engineered from portal data [C-3p]; the online-services one is unconfirmed
 -- [U] and kept in a column that says so). Null points mean not measurable here.
 with

@@ -1,5 +1,5 @@
 -- Points of every DTI component for every unit and assessment year its methodology
--- covers, in two missing-data modes (METHODOLOGY.md §5): `official` scores a missing
+-- covers, in two missing-data modes (docs/methodology.md §5): `official` scores a missing
 -- component 0 and flags it; `analysis` imputes the unit's previous-year share of the
 -- points, else the mean share of the units scored that year, and flags which.
 with

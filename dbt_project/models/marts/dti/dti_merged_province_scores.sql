@@ -1,7 +1,7 @@
 -- Published provincial results seen as the 34 provinces of the 2025 reorganisation:
 -- a merged province's main-index values are the plain mean of its former provinces'
 -- values; its DTI is computed from those means and ranked among the merged provinces
--- (METHODOLOGY.md §2). Reads the latest `dti reconcile` import.
+-- (docs/methodology.md §2). Reads the latest `dti reconcile` import.
 with
 
 published as (

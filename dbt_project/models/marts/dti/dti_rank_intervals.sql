@@ -1,4 +1,4 @@
--- Sensitivity of the ranks to the weights (OECD/JRC handbook; METHODOLOGY.md §5):
+-- Sensitivity of the ranks to the weights (OECD/JRC handbook; docs/methodology.md §5):
 -- in each of `dti_mc_draws` draws every main-index weight is scaled by a factor
 -- uniform in [1 - spread, 1 + spread] (`dti_mc_spread`, default 0.25), weights are
 -- renormalised, units re-scored and re-ranked. The draws come from md5 of the seed

@@ -1,5 +1,5 @@
 -- DTI value per unit and assessment year = sum of weight x main-index value
--- (METHODOLOGY.md §2; for the provincial index, total points / 1000), the pillar
+-- (docs/methodology.md §2; for the provincial index, total points / 1000), the pillar
 -- values, the competition rank among units of the same level (compared at 4
 -- decimals), the share imputed and the audit trail (run, methodology, batches).
 with
