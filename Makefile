@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint venv manifest warehouse-stop lock clean
+.PHONY: demo test test-fast lint venv manifest warehouse-stop lock clean
 
 # The venv is rebuilt from the lock whenever the lock or the package metadata changes.
 $(STAMP): requirements.lock pyproject.toml
@@ -27,6 +27,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest
+
+# The lanes that need neither dbt nor Airflow: unit and warehouse.
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "unit or warehouse"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

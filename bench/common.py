@@ -9,8 +9,8 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from ingestion.migrate import migrate
-from ingestion.warehouse import EmbeddedWarehouse
+from dti.warehouse.embedded import EmbeddedWarehouse
+from dti.warehouse.migrations import migrate
 
 
 def server() -> EmbeddedWarehouse:

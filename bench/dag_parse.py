@@ -21,14 +21,14 @@ from collections import defaultdict
 
 from common import median, table
 
-from ingestion.airflow_runtime import airflow_env
-from ingestion.dbt import build_manifest
-from ingestion.paths import DAGS_DIR
+from dti.dbt_project import build_manifest
+from dti.orchestration.runtime import airflow_env
+from dti.settings import DAGS_DIR
 
 PROBE = """
 import json
-from airflow.dag_processing.dagbag import DagBag
-bag = DagBag(dag_folder={folder!r})
+from dti.orchestration.runtime import dag_bag
+bag = dag_bag()
 assert not bag.import_errors, bag.import_errors
 print(json.dumps({{s.file.rsplit("/", 1)[-1]: s.duration.total_seconds()
                   if hasattr(s.duration, "total_seconds") else float(s.duration)

@@ -33,7 +33,7 @@ from pathlib import Path
 import psycopg
 from common import checkpoint, fresh_database, median, server, table
 
-from ingestion.generate import generate
+from dti.samples.generate import generate
 from ingestion.sources import SOURCES, get_source
 
 DTI = str(Path(sys.executable).with_name("dti"))

@@ -28,10 +28,10 @@ from pathlib import Path
 
 from common import checkpoint, fresh_database, median, server, table
 
-from ingestion.dbt import run_dbt
+from dti.dbt_project import run_dbt
+from dti.samples.documents import document_events, write_document_csv
+from dti.settings import DBT_PROJECT_DIR
 from ingestion.load import ingest_file
-from ingestion.paths import DBT_PROJECT_DIR
-from ingestion.sample_documents import document_events, write_document_csv
 
 MODELS = ["fct_document_events", "fct_security_alerts"]
 

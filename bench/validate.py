@@ -22,7 +22,7 @@ from pathlib import Path
 
 from common import checkpoint, fresh_database, median, server, table
 
-from ingestion.sample_documents import document_events, write_document_csv
+from dti.samples.documents import document_events, write_document_csv
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """
 ### Export freshness (Airflow DAG)
 
-Every morning, checks the batch ledger against `ingestion/config/freshness.yaml`:
+Every morning, checks the batch ledger against `dti/quality/freshness.yaml`:
 a monthly public-service report not loaded some days after its month, or an event
 stream (e-office logs, SOC alerts) whose newest load is older than its limit. Any
 overdue export fails the task, which sends the failure alert (log and
@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import dag, task
 
-from ingestion.alerts import notify_failure
+from dti.orchestration.alerts import notify_failure
+from dti.orchestration.tasks import check_freshness
 
 
 @dag(
@@ -31,19 +32,7 @@ from ingestion.alerts import notify_failure
 def freshness():
     @task
     def check_exports() -> int:
-        from datetime import UTC
-
-        import psycopg
-        from airflow.sdk.exceptions import AirflowFailException
-
-        from ingestion.freshness import overdue
-        from ingestion.warehouse import warehouse_url
-
-        with psycopg.connect(warehouse_url()) as conn:
-            late = overdue(conn, datetime.now(UTC))
-        if late:
-            raise AirflowFailException("overdue exports: " + "; ".join(map(str, late)))
-        return 0
+        return check_freshness()
 
     check_exports()
 

@@ -8,6 +8,6 @@ excluded and counted; handler names and e-mails are pseudonymised before they re
 `raw.document_events` Asset.
 """
 
-from ingestion.ingest_dag import build_ingest_dag
+from dti.orchestration.ingest_dag import build_ingest_dag
 
 dag = build_ingest_dag("document_logs", schedule="@hourly", doc_md=__doc__)

@@ -13,6 +13,6 @@ in `meta.batches`. Loaded files move to `archive/`, rejected ones to `rejected/`
 Emits the `raw.public_services` Asset.
 """
 
-from ingestion.ingest_dag import build_ingest_dag
+from dti.orchestration.ingest_dag import build_ingest_dag
 
 dag = build_ingest_dag("public_services", schedule="@daily", doc_md=__doc__, pull_portal=True)

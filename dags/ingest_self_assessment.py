@@ -8,6 +8,6 @@ raw value, with the evidence link. They score the DTI components no export measu
 Suite: `expectations/self_assessment.json`. Emits the `raw.self_assessments` Asset.
 """
 
-from ingestion.ingest_dag import build_ingest_dag
+from dti.orchestration.ingest_dag import build_ingest_dag
 
 dag = build_ingest_dag("self_assessment", schedule="@daily", doc_md=__doc__)

@@ -9,6 +9,6 @@ quarantined). Suite: `expectations/soc_alerts.json`. Emits the
 `raw.security_alerts` Asset.
 """
 
-from ingestion.ingest_dag import build_ingest_dag
+from dti.orchestration.ingest_dag import build_ingest_dag
 
 dag = build_ingest_dag("soc_alerts", schedule="@hourly", doc_md=__doc__)

@@ -21,14 +21,11 @@ from functools import reduce
 from airflow.sdk import dag, task
 from airflow.timetables.assets import AssetOrTimeSchedule
 from airflow.timetables.trigger import CronTriggerTimetable
-from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-from cosmos.constants import LoadMode, TestBehavior
 
-from ingestion.alerts import notify_failure
-from ingestion.assets import MARTS, RAW_ASSETS
-from ingestion.dbt import dbt_executable, manifest_path
-from ingestion.dti_report import log_latest_scores
-from ingestion.paths import DBT_PROJECT_DIR
+from dti.orchestration.alerts import notify_failure
+from dti.orchestration.assets import MARTS, RAW_ASSETS
+from dti.orchestration.dbt_group import dbt_task_group
+from dti.orchestration.tasks import report_scores as log_scores
 
 
 @dag(
@@ -49,31 +46,12 @@ from ingestion.paths import DBT_PROJECT_DIR
     doc_md=__doc__,
 )
 def transform_and_score():
-    dbt = DbtTaskGroup(
-        group_id="dbt",
-        project_config=ProjectConfig(
-            dbt_project_path=DBT_PROJECT_DIR, manifest_path=manifest_path()
-        ),
-        profile_config=ProfileConfig(
-            profile_name="dti",
-            target_name="warehouse",
-            profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml",
-        ),
-        execution_config=ExecutionConfig(dbt_executable_path=dbt_executable()),
-        render_config=RenderConfig(
-            load_method=LoadMode.DBT_MANIFEST,
-            # `dbt build` per model: the model and its tests in one task.
-            test_behavior=TestBehavior.BUILD,
-            # A relationships test needs both models built: give it its own task.
-            should_detach_multiple_parents_tests=True,
-        ),
-        operator_args={"install_deps": False},
-    )
+    dbt = dbt_task_group()
 
     @task
     def report_scores() -> dict[str, int]:
         """Log each methodology's latest DTI table; fail when dbt left no scores."""
-        return log_latest_scores()
+        return log_scores()
 
     @task(outlets=[MARTS])
     def publish_marts() -> str:

@@ -9,23 +9,22 @@ and the ledger row says where it went. A file whose load failed for another reas
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import psycopg
 
+from dti import settings
+from dti.warehouse.connection import warehouse_url
 from ingestion.ledger import BatchResult
 from ingestion.load import BatchRejected, ingest_file
-from ingestion.paths import PROJECT_DIR
-from ingestion.warehouse import warehouse_url
 
 SUFFIXES = {".csv", ".xlsx", ".json", ".jsonl", ".ndjson"}
 
 
 def data_root(root: str | Path | None = None) -> Path:
     """The folder holding inbox/, archive/ and rejected/."""
-    return Path(root or os.environ.get("DTI_DATA_DIR") or PROJECT_DIR / "data")
+    return Path(root) if root else settings.data_dir()
 
 
 def inbox_dir(source: str, root: str | Path | None = None) -> Path:

@@ -7,12 +7,12 @@ them in one table.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, fields
 
 import yaml
 
-from ingestion.paths import CONFIG_DIR
+from dti.settings import limit_override
+from ingestion import CONFIG_DIR
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def limits() -> Limits:
     values = {}
     for f in fields(Limits):
         kind = float if f.type == "float" else int
-        override = os.environ.get(f"DTI_LIMIT_{f.name.upper()}")
+        override = limit_override(f.name)
         try:
             values[f.name] = kind(override if override else doc[f.name])
         except (TypeError, ValueError):

@@ -27,6 +27,7 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from dti.warehouse.connection import warehouse_url
 from ingestion import ledger, partition
 from ingestion.ledger import BatchResult
 from ingestion.limits import limits
@@ -36,7 +37,6 @@ from ingestion.sources import SourceSpec, get_source
 from ingestion.sources.base import Extract, LineTally, ReportFormatError
 from ingestion.text import Invalid, printable
 from ingestion.validation import ROW_KEY, ValidationOutcome, validate_table
-from ingestion.warehouse import warehouse_url
 
 log = logging.getLogger(__name__)
 

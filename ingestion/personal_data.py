@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from functools import cache
 
-from ingestion.paths import state_dir
+from dti.settings import personal_data_salt, state_dir
 from ingestion.text import nfc
 
 
 @cache
 def _salt() -> bytes:
-    configured = os.environ.get("DTI_PERSONAL_DATA_SALT")
+    configured = personal_data_salt()
     if configured:
         return configured.encode()
     path = state_dir() / "personal_data.salt"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import psycopg
 
-from ingestion.paths import AGENCY_REGISTRY_CSV
+from dti.settings import AGENCY_REGISTRY_CSV
 from ingestion.text import fold
 
 

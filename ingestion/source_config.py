@@ -28,7 +28,7 @@ from functools import cache, lru_cache
 
 import yaml
 
-from ingestion.paths import CONFIG_DIR
+from ingestion import CONFIG_DIR
 from ingestion.personal_data import pseudonymise
 from ingestion.text import fold, normalise_count, normalise_decimal, normalise_timestamp
 

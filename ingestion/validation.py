@@ -22,7 +22,7 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from ingestion.paths import EXPECTATIONS_DIR
+from dti.settings import EXPECTATIONS_DIR
 
 log = logging.getLogger(__name__)
 

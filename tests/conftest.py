@@ -14,7 +14,7 @@ from pathlib import Path
 
 # Airflow reads its settings when first imported: fix them before any test does.
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="dti-tests-"))
-from ingestion.airflow_runtime import airflow_env  # noqa: E402
+from dti.orchestration.runtime import airflow_env  # noqa: E402
 
 os.environ.update(airflow_env(_SESSION_DIR / "airflow"))
 os.environ["DTI_STATE_DIR"] = str(_SESSION_DIR / "state")
@@ -24,8 +24,8 @@ import psycopg  # noqa: E402
 import pytest  # noqa: E402
 from psycopg import sql  # noqa: E402
 
-from ingestion.migrate import migrate  # noqa: E402
-from ingestion.warehouse import EmbeddedWarehouse  # noqa: E402
+from dti.warehouse.embedded import EmbeddedWarehouse  # noqa: E402
+from dti.warehouse.migrations import migrate  # noqa: E402
 
 _counter = itertools.count()
 
@@ -79,7 +79,7 @@ def warehouse_url(pg_admin_url, template_db, monkeypatch):
 @pytest.fixture
 def sample_exports(tmp_path):
     """Six monthly public-service reports as the generator writes them (seed 7)."""
-    from ingestion.generate import generate_public_services
+    from dti.samples.generate import generate_public_services
 
     return generate_public_services(tmp_path / "inbox", seed=7)
 
@@ -87,7 +87,7 @@ def sample_exports(tmp_path):
 @pytest.fixture(scope="session")
 def dbt_manifest():
     """dbt_project/target/manifest.json, rebuilt once per session (Cosmos reads it)."""
-    from ingestion.dbt import build_manifest
+    from dti.dbt_project import build_manifest
 
     return build_manifest()
 
@@ -95,7 +95,7 @@ def dbt_manifest():
 @pytest.fixture(scope="session")
 def airflow_db():
     """The session's Airflow metadata database (SQLite), migrated once."""
-    from ingestion.airflow_runtime import migrate_metadata_db
+    from dti.orchestration.runtime import migrate_metadata_db
 
     migrate_metadata_db(dict(os.environ))
 
@@ -103,8 +103,28 @@ def airflow_db():
 @pytest.fixture
 def dag_env(warehouse_url, airflow_db, dbt_manifest, monkeypatch):
     """Everything a real DAG run needs: metadata DB, manifest, warehouse variables."""
-    from ingestion.airflow_runtime import warehouse_env
+    from dti.orchestration.runtime import warehouse_env
 
     for key, value in warehouse_env(warehouse_url).items():
         monkeypatch.setenv(key, value)
     return warehouse_url
+
+
+_LANES = ("unit", "warehouse", "dbt", "dag")
+_WAREHOUSE_FIXTURES = {"warehouse_url", "pg_admin_url", "template_db", "dag_env"}
+
+
+def pytest_collection_modifyitems(items):
+    """Every test in one lane: its own marker, else by the fixtures it uses."""
+    for item in items:
+        if any(item.get_closest_marker(lane) for lane in _LANES):
+            continue
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & {"dag_env", "airflow_db"}:
+            item.add_marker(pytest.mark.dag)
+        elif "dbt_manifest" in fixtures:
+            item.add_marker(pytest.mark.dbt)
+        elif fixtures & _WAREHOUSE_FIXTURES:
+            item.add_marker(pytest.mark.warehouse)
+        else:
+            item.add_marker(pytest.mark.unit)

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from ingestion.generate import (
+from dti.samples.alerts import write_wazuh_alerts
+from dti.samples.documents import document_events, write_document_csv, write_document_jsonl
+from dti.samples.generate import (
     public_service_months,
     write_public_service_report,
     write_public_service_xlsx,
 )
-from ingestion.sample_alerts import write_wazuh_alerts
-from ingestion.sample_documents import document_events, write_document_csv, write_document_jsonl
 
 MONTH = date(2025, 4, 1)
 DEEP = 100_000  # nesting levels: far past Python's recursion limit

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ingestion.paths import PROJECT_DIR
+from dti.settings import PROJECT_DIR
 
 COMPOSE = Path(sys.executable).with_name("docker-compose")
 AIRFLOW_SERVICES = {"airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",

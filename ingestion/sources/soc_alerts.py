@@ -17,8 +17,8 @@ from pathlib import Path
 
 import yaml
 
+from ingestion import CONFIG_DIR
 from ingestion.limits import limits as current_limits
-from ingestion.paths import CONFIG_DIR
 from ingestion.source_config import SourceConfig
 from ingestion.sources.base import Extract, LineTally
 from ingestion.sources.json_records import parse_json_line, read_json_records

@@ -2,6 +2,8 @@
 
 import pytest
 
+pytestmark = pytest.mark.dag
+
 EXPECTED = {"ingest_public_services", "ingest_document_logs", "ingest_soc_alerts",
             "ingest_self_assessment",
             "transform_and_score", "freshness"}
@@ -9,11 +11,9 @@ EXPECTED = {"ingest_public_services", "ingest_document_logs", "ingest_soc_alerts
 
 @pytest.fixture(scope="module")
 def dagbag(dbt_manifest, airflow_db):
-    from airflow.dag_processing.dagbag import DagBag
+    from dti.orchestration.runtime import dag_bag
 
-    from ingestion.paths import DAGS_DIR
-
-    return DagBag(dag_folder=str(DAGS_DIR))
+    return dag_bag()
 
 
 def test_no_import_errors(dagbag):
@@ -37,7 +37,7 @@ def test_dag_conventions(dagbag, dag_id):
 def test_transform_is_scheduled_on_the_raw_asset_and_runs_every_model(dagbag):
     import json
 
-    from ingestion.dbt import manifest_path
+    from dti.dbt_project import manifest_path
 
     dag = dagbag.dags["transform_and_score"]
     task_ids = set(dag.task_ids)

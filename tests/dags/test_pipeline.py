@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import psycopg
 import pytest
 
-from ingestion.generate import default_months, public_service_months
+from dti.samples.generate import default_months, public_service_months
 from tests.integration.helpers import assert_ledger_invariant
 
 pytestmark = pytest.mark.dag
@@ -33,8 +33,8 @@ def expected_progress() -> dict[tuple[str, object], tuple[Decimal | None, int | 
 
 
 def test_ingest_then_transform_dags_produce_the_766_progress_scores(dag_env, tmp_path):
-    from ingestion.airflow_runtime import run_dag
-    from ingestion.generate import generate
+    from dti.orchestration.runtime import run_dag
+    from dti.samples.generate import generate
 
     files = generate(tmp_path / "inbox", seed=7).files
     for source in files:
@@ -67,8 +67,8 @@ def test_ingest_then_transform_dags_produce_the_766_progress_scores(dag_env, tmp
 
 
 def test_ingest_dag_rerun_on_the_same_files_skips_every_file(dag_env, tmp_path):
-    from ingestion.airflow_runtime import run_dag
-    from ingestion.generate import generate_public_services
+    from dti.orchestration.runtime import run_dag
+    from dti.samples.generate import generate_public_services
 
     for _ in range(2):
         generate_public_services(tmp_path / "inbox", seed=7)
@@ -80,8 +80,8 @@ def test_ingest_dag_rerun_on_the_same_files_skips_every_file(dag_env, tmp_path):
 
 
 def test_a_rejected_file_fails_its_own_task_only(dag_env, tmp_path, monkeypatch):
-    from ingestion.airflow_runtime import run_dag
-    from ingestion.generate import generate_public_services
+    from dti.orchestration.runtime import run_dag
+    from dti.samples.generate import generate_public_services
     from tests.webhook_server import serve
 
     server, hook, received = serve()
@@ -107,7 +107,7 @@ def test_a_rejected_file_fails_its_own_task_only(dag_env, tmp_path, monkeypatch)
 
 def test_public_services_dag_pulls_the_portal_month_then_loads_it(dag_env, tmp_path,
                                                                   monkeypatch):
-    from ingestion.airflow_runtime import run_dag
+    from dti.orchestration.runtime import run_dag
     from tests.integration.test_portal_api import portal_records
     from tests.portal_server import PortalState, serve
 
@@ -126,7 +126,7 @@ def test_public_services_dag_pulls_the_portal_month_then_loads_it(dag_env, tmp_p
 
 
 def test_freshness_dag_alerts_on_overdue_exports(dag_env, monkeypatch):
-    from ingestion.airflow_runtime import run_dag
+    from dti.orchestration.runtime import run_dag
     from tests.webhook_server import serve
 
     server, hook, received = serve()
@@ -145,7 +145,7 @@ def test_a_backfill_reprocesses_idempotently(dag_env, tmp_path, monkeypatch):
     same range again leaves the ledger with skips and the marts as they were."""
     from datetime import UTC, datetime
 
-    from ingestion.airflow_runtime import run_dag
+    from dti.orchestration.runtime import run_dag
     from tests.integration.test_portal_api import portal_records
     from tests.portal_server import PortalState, serve
 
@@ -182,8 +182,8 @@ def test_a_retried_load_task_is_idempotent(dag_env, tmp_path):
     retry loads the file exactly once: no partial rows, the failed try in the ledger."""
     from datetime import timedelta
 
-    from ingestion.airflow_runtime import load_dag
-    from ingestion.generate import generate_public_services
+    from dti.orchestration.runtime import load_dag
+    from dti.samples.generate import generate_public_services
 
     first, *others = generate_public_services(tmp_path / "inbox", seed=7)
     for p in others:

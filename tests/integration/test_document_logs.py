@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from dti.samples.documents import document_events, write_document_csv, write_document_jsonl
 from ingestion.load import ingest_file
 from ingestion.personal_data import pseudonymise
-from ingestion.sample_documents import document_events, write_document_csv, write_document_jsonl
 from tests.integration.helpers import assert_ledger_invariant, edit_lines, rows, set_cell
 
 SOURCE = "document_logs"

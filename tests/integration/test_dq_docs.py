@@ -1,6 +1,6 @@
 """Data Docs are rebuilt from the validation results the warehouse keeps."""
 
-from ingestion.cli import main as dti
+from dti.cli.main import main as dti
 from ingestion.load import ingest_file
 from tests.integration.helpers import edit_lines, rows, set_cell
 

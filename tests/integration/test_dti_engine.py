@@ -13,11 +13,13 @@ import pytest
 from openpyxl import load_workbook
 from psycopg import sql
 
-from ingestion.cli import main as dti
-from ingestion.dbt import run_dbt
-from ingestion.generate import default_months, generate, public_service_months
+from dti.cli.main import main as dti
+from dti.dbt_project import run_dbt
+from dti.samples.generate import default_months, generate, public_service_months
 from ingestion.load import ingest_file
 from tests.integration.helpers import rows
+
+pytestmark = pytest.mark.dbt
 
 YEAR = 2025
 JUSTICE = "000.00.04.H49"  # Sở Tư pháp

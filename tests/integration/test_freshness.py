@@ -2,7 +2,7 @@ from datetime import UTC, date, datetime
 
 import psycopg
 
-from ingestion.freshness import last_due_period, overdue
+from dti.quality.freshness import last_due_period, overdue
 from ingestion.load import ingest_file
 
 

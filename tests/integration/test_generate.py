@@ -3,7 +3,7 @@ quarantined under the rule that catches it, nothing else and nothing lost."""
 
 from datetime import date
 
-from ingestion.generate import generate
+from dti.samples.generate import generate
 from ingestion.load import ingest_file
 from ingestion.sources import get_source
 from tests.integration.helpers import assert_ledger_invariant, rows

@@ -12,8 +12,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from ingestion.cli import main
-from ingestion.dbt import run_dbt
+from dti.cli.main import main
+from dti.dbt_project import run_dbt
 from ingestion.load import ingest_file
 from tests import hostile
 from tests.integration.helpers import rows
@@ -116,6 +116,7 @@ def test_a_stray_row_cannot_move_the_partition(warehouse_url, tmp_path, build):
     assert raw_counts(warehouse_url)[_raw_table(source)] == stray.rows_loaded
 
 
+@pytest.mark.dbt
 def test_every_hostile_file_then_dbt_build_passes(warehouse_url, tmp_path, capsys):
     """After every case has been offered (and a clean month loaded), the ledger
     balances and the next `dti transform` passes: nothing doubled reached staging."""
@@ -138,7 +139,7 @@ def test_bombs_are_refused_before_they_cost_memory(warehouse_url, tmp_path, buil
     path = build(tmp_path)
     code = (
         "import resource, sys\n"
-        "from ingestion.cli import main\n"
+        "from dti.cli.main import main\n"
         "status = main(['ingest', sys.argv[1], sys.argv[2]])\n"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
         "sys.exit(status)\n")
@@ -156,7 +157,7 @@ def test_unreadable_file_is_rejected_in_one_line(warehouse_url, tmp_path):
     # Root reads anything: drop the capabilities that let it, as a plain user has none.
     prefix = (["setpriv", "--bounding-set", "-dac_override,-dac_read_search"]
               if os.geteuid() == 0 else [])
-    proc = subprocess.run([*prefix, sys.executable, "-m", "ingestion.cli", "ingest",
+    proc = subprocess.run([*prefix, sys.executable, "-m", "dti.cli.main", "ingest",
                            "public_services", str(path)],
                           env={**os.environ, "DTI_WAREHOUSE_URL": warehouse_url},
                           capture_output=True, text=True)
@@ -172,7 +173,7 @@ def test_warehouse_lost_mid_load_is_one_line_and_the_next_load_recovers(
     """The server ends the loading session halfway through its COPY: one FAILED line,
     exit 1, no traceback; the next load marks the batch failed and loads the file."""
     path = hostile.document_log(tmp_path, per_agency=6000)  # ~80k events, a few seconds
-    proc = subprocess.Popen([sys.executable, "-m", "ingestion.cli", "ingest", "document_logs",
+    proc = subprocess.Popen([sys.executable, "-m", "dti.cli.main", "ingest", "document_logs",
                              str(path)], env={**os.environ, "DTI_WAREHOUSE_URL": warehouse_url},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     database = warehouse_url.rsplit("/", 1)[1]

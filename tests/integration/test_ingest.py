@@ -5,8 +5,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from ingestion.cli import main as dti
-from ingestion.generate import default_months, public_service_months
+from dti.cli.main import main as dti
+from dti.samples.generate import default_months, public_service_months
 from ingestion.ledger import file_sha256
 from ingestion.load import BatchRejected, describe_row_failures, ingest_file
 from tests.integration.helpers import assert_ledger_invariant as check_invariant
@@ -174,7 +174,7 @@ def test_cli_ingest_exits_non_zero_on_a_rejected_file(warehouse_url, sample_expo
 
 def test_xlsx_with_two_row_merged_header_loads_like_the_csv(warehouse_url, tmp_path,
                                                             sample_exports):
-    from ingestion.generate import write_public_service_xlsx
+    from dti.samples.generate import write_public_service_xlsx
 
     month = default_months()[0]
     xlsx = tmp_path / "dvc_2025-03.xlsx"
@@ -190,7 +190,7 @@ def test_xlsx_with_two_row_merged_header_loads_like_the_csv(warehouse_url, tmp_p
 
 
 def _report_for(tmp_path, month, code, name):
-    from ingestion.generate import AgencyMonth, write_public_service_report
+    from dti.samples.generate import AgencyMonth, write_public_service_report
 
     row = AgencyMonth(code, name, month, 10, 5, 3, 1, 4, 5, 1, 2, 0)
     path = tmp_path / f"r_{month:%Y%m}_{code}.csv"

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dti.samples.documents import document_events, write_document_csv
 from ingestion.load import BatchRejected, ingest_file
-from ingestion.sample_documents import document_events, write_document_csv
 from tests import hostile
 
 MONTHS = (date(2025, 3, 1), date(2025, 4, 1))

@@ -5,11 +5,11 @@ from dataclasses import replace
 
 import pytest
 
-from ingestion.cli import main
-from ingestion.generate import default_months, public_service_months
+from dti.cli.main import main
+from dti.samples.generate import default_months, public_service_months
 from ingestion.limits import limits as current_limits
 from ingestion.load import ingest_file
-from ingestion.portal_api import PortalClient, PortalError, pull_public_services
+from ingestion.portal import PortalClient, PortalError, pull_public_services
 from tests.integration.helpers import rows
 from tests.portal_server import PortalState, serve
 

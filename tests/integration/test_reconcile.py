@@ -1,6 +1,10 @@
 """`dti reconcile` reproduces the published worked examples and flags differences."""
 
-from ingestion.cli import main as dti
+import pytest
+
+from dti.cli.main import main as dti
+
+pytestmark = pytest.mark.dbt
 
 HEADER = ("province,year,methodology,nhan_thuc_so,the_che_so,ha_tang_so,nhan_luc_so,"
           "an_toan_thong_tin_mang,hd_chinh_quyen_so,hd_kinh_te_so,hd_xa_hoi_so,"

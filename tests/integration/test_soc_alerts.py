@@ -2,8 +2,8 @@
 
 from datetime import date
 
+from dti.samples.alerts import write_portal_csv, write_suricata_eve, write_wazuh_alerts
 from ingestion.load import ingest_file
-from ingestion.sample_alerts import write_portal_csv, write_suricata_eve, write_wazuh_alerts
 from tests.integration.helpers import assert_ledger_invariant, edit_lines, rows
 
 SOURCE = "soc_alerts"

@@ -4,11 +4,14 @@ a late file give the same marts as a full refresh."""
 from datetime import date
 
 import psycopg
+import pytest
 
-from ingestion.dbt import run_dbt
-from ingestion.generate import generate
+from dti.dbt_project import run_dbt
+from dti.samples.documents import document_events, write_document_csv
+from dti.samples.generate import generate
 from ingestion.load import ingest_file
-from ingestion.sample_documents import document_events, write_document_csv
+
+pytestmark = pytest.mark.dbt
 
 MARTS = ["fct_document_events", "fct_document_monthly", "fct_security_alerts",
          "fct_security_monthly", "fct_public_service_monthly", "fct_index_766",

@@ -4,10 +4,11 @@ import stat
 import psycopg
 import pytest
 
-from ingestion.cli import main
-from ingestion.migrate import MigrationError, discover, migrate
-from ingestion.roles import create_bi_login
-from ingestion.warehouse import EmbeddedWarehouse, mask_url
+from dti.cli.main import main
+from dti.warehouse.connection import mask_url
+from dti.warehouse.embedded import EmbeddedWarehouse
+from dti.warehouse.migrations import MigrationError, discover, migrate
+from dti.warehouse.roles import create_bi_login
 
 SCHEMAS = {"raw", "quarantine", "staging", "intermediate", "marts", "dq", "meta"}
 

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from ingestion.generate import HEADERS
+from dti.samples.generate import HEADERS
 from ingestion.source_config import load_source_config
 from ingestion.sources.base import ReportFormatError
 from ingestion.sources.tabular import read_layout, read_tabular

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import shutil
 import time
@@ -27,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from dti.settings import portal
 from ingestion.limits import Limits
 from ingestion.limits import limits as current_limits
 from ingestion.text import printable
@@ -75,10 +75,8 @@ class PortalClient:
 
     @classmethod
     def from_env(cls) -> PortalClient | None:
-        url = os.environ.get("DTI_PORTAL_URL")
-        if not url:
-            return None
-        return cls(url.rstrip("/"), os.environ.get("DTI_PORTAL_TOKEN", ""))
+        url, token = portal()
+        return cls(url.rstrip("/"), token) if url else None
 
     def start_pull(self) -> None:
         """Start the clock of one pull: every page, retry and wait shares it."""

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import psycopg
 
-from ingestion.paths import MIGRATIONS_DIR
+from dti.settings import MIGRATIONS_DIR
 
 # Any constant works; it only has to be the same for every migrating process.
 _MIGRATION_LOCK = 7_200_766

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from ingestion.paths import DBT_PROJECT_DIR
+from dti.settings import DBT_PROJECT_DIR
 
 
 def dbt_env(url: str) -> dict[str, str]:

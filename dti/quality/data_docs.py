@@ -14,7 +14,7 @@ from pathlib import Path
 
 import psycopg
 
-from ingestion.paths import EXPECTATIONS_DIR, state_dir
+from dti.settings import EXPECTATIONS_DIR, state_dir
 
 
 def default_docs_dir() -> Path:

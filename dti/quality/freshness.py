@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import psycopg
 import yaml
-
-from ingestion.paths import CONFIG_DIR
 
 
 @dataclass(frozen=True)
@@ -22,7 +21,7 @@ class Overdue:
 
 
 def thresholds() -> dict:
-    return yaml.safe_load((CONFIG_DIR / "freshness.yaml").read_text(encoding="utf-8"))
+    return yaml.safe_load((Path(__file__).with_name("freshness.yaml")).read_text(encoding="utf-8"))
 
 
 def last_due_period(today: date, due_days: int) -> str:

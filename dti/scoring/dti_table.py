@@ -122,7 +122,7 @@ def log_latest_scores() -> dict[str, int]:
     logged; an empty result means the scoring models produced nothing."""
     import logging
 
-    from ingestion.warehouse import warehouse_url
+    from dti.warehouse.connection import warehouse_url
 
     log = logging.getLogger(__name__)
     with psycopg.connect(warehouse_url()) as conn:

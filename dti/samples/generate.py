@@ -224,8 +224,8 @@ def generate(out: Path, seed: int = 7, months: list[date] | None = None, scale: 
     one sheet per assessment year (the province and its departments). ``defect_rate``
     is the share of records given a defect the validation must quarantine.
     """
-    from ingestion.sample_alerts import write_portal_csv, write_suricata_eve, write_wazuh_alerts
-    from ingestion.sample_documents import (
+    from dti.samples.alerts import write_portal_csv, write_suricata_eve, write_wazuh_alerts
+    from dti.samples.documents import (
         document_events,
         write_document_csv,
         write_document_jsonl,
@@ -273,7 +273,7 @@ def generate(out: Path, seed: int = 7, months: list[date] | None = None, scale: 
             defects["soc_alerts"] += writer(path, seed + i, month, count * scale,
                                             defect_rate=defect_rate).defects
             files["soc_alerts"].append(path)
-    from ingestion.sample_self_assessment import write_self_assessment
+    from dti.samples.self_assessment import write_self_assessment
 
     for year in sorted({m.year for m in months}):
         path = dirs["self_assessment"] / f"tu_danh_gia_dti_{year}.csv"

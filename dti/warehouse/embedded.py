@@ -22,12 +22,13 @@ import time
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote
 
 import psycopg
 import psycopg.sql
 
-from ingestion.paths import state_dir
+from dti import settings
+from dti.settings import state_dir
 
 DATABASE = "dti"
 SUPERUSER = "postgres"
@@ -38,7 +39,7 @@ class WarehouseError(RuntimeError):
 
 
 def _bindir_candidates():
-    override = os.environ.get("DTI_PG_BINDIR")
+    override = settings.postgres_bindir()
     if override:
         yield override
     # Debian keeps server binaries off PATH, one folder per major version: newest wins.
@@ -268,37 +269,3 @@ def ensure_database(admin_url: str, name: str) -> None:
         exists = conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone()
         if not exists:
             conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-
-
-def mask_url(url: str, mask: str = "***") -> str:
-    """The URL as it may be shown: any password replaced by ``mask`` (dropped when
-    ``mask`` is empty)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unreadable URL>"
-    if parts.password is None:
-        return url
-    host = parts.netloc.rsplit("@", 1)[-1]
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}:{mask}@{host}" if mask else f"{user}@{host}"))
-
-
-def configured_url() -> str | None:
-    return os.environ.get("DTI_WAREHOUSE_URL") or None
-
-
-def warehouse_url(start: bool = False) -> str:
-    """The warehouse URL: DTI_WAREHOUSE_URL, else the embedded server (started if asked)."""
-    url = configured_url()
-    if url:
-        return url
-    wh = EmbeddedWarehouse.default()
-    if start:
-        return wh.start()
-    if not wh.is_running():
-        raise WarehouseError(
-            "no warehouse: run `dti warehouse start` or set DTI_WAREHOUSE_URL"
-        )
-    return wh.url()
-

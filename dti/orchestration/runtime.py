@@ -13,8 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ingestion.dbt import dbt_env
-from ingestion.paths import DAGS_DIR, state_dir
+from dti.dbt_project import dbt_env
+from dti.settings import DAGS_DIR, airflow_log_level, state_dir
 
 
 def airflow_env(home: Path | None = None) -> dict[str, str]:
@@ -28,7 +28,7 @@ def airflow_env(home: Path | None = None) -> dict[str, str]:
         "AIRFLOW__API__HOST": "127.0.0.1",
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
         # Task logs go to stdout in dag.test(); the demo shows warnings and up only.
-        "AIRFLOW__LOGGING__LOGGING_LEVEL": os.environ.get("DTI_AIRFLOW_LOG_LEVEL", "WARNING"),
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": airflow_log_level(),
     }
 
 
@@ -59,10 +59,15 @@ def configure(warehouse_url: str, home: Path | None = None) -> None:
     migrate_metadata_db(env)
 
 
-def load_dag(dag_id: str):
+def dag_bag(folder: Path = DAGS_DIR):
+    """The project's DAG folder as Airflow parses it."""
     from airflow.dag_processing.dagbag import DagBag
 
-    bag = DagBag(dag_folder=str(DAGS_DIR))
+    return DagBag(dag_folder=str(folder))
+
+
+def load_dag(dag_id: str):
+    bag = dag_bag()
     if bag.import_errors:
         errors = "\n".join(f"{k}: {v}" for k, v in bag.import_errors.items())
         raise RuntimeError(f"DAG import errors:\n{errors}")

@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from ingestion.paths import DBT_PROJECT_DIR
+from dti.settings import DBT_PROJECT_DIR
 from ingestion.registry import active, province_of
 
 COMPONENTS_CSV = DBT_PROJECT_DIR / "seeds" / "methodology" / "dti_components.csv"

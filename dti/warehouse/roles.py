@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from ingestion.paths import state_dir
+from dti.settings import state_dir
 
 _NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import urllib.request
+
+from dti.settings import alert_webhook_url
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ def failure_payload(context: dict) -> dict:
 def notify_failure(context: dict) -> None:
     payload = failure_payload(context)
     log.error("task failed: %s", json.dumps(payload, ensure_ascii=False))
-    url = os.environ.get("DTI_ALERT_WEBHOOK_URL")
+    url = alert_webhook_url()
     if not url:
         return
     request = urllib.request.Request(

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import Param, dag, task
 
-from ingestion.alerts import notify_failure
-from ingestion.assets import RAW_ASSETS
+from dti.orchestration.alerts import notify_failure
+from dti.orchestration.assets import RAW_ASSETS
 
 
 def build_ingest_dag(source: str, schedule: str, doc_md: str, pull_portal: bool = False):
@@ -59,7 +59,7 @@ def build_ingest_dag(source: str, schedule: str, doc_md: str, pull_portal: bool 
 
             @task
             def pull_from_portal(params=None, data_interval_end=None) -> str | None:
-                from ingestion.portal_api import pull_for_run
+                from ingestion.portal import pull_for_run
 
                 day = data_interval_end.date() if data_interval_end else None
                 return pull_for_run(params["data_root"], params["period"], day)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import psycopg
 
-from ingestion.dbt import run_dbt
+from dti.dbt_project import run_dbt
 
 MAIN_INDICES = ["nhan_thuc_so", "the_che_so", "ha_tang_so", "nhan_luc_so",
                 "an_toan_thong_tin_mang", "hd_chinh_quyen_so", "hd_kinh_te_so", "hd_xa_hoi_so"]

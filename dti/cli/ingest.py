@@ -1,0 +1,68 @@
+"""`dti generate`, `dti ingest`, `dti pull`: exports in."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from ingestion.text import printable
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from dti.samples.generate import generate
+
+    exports = generate(Path(args.out), seed=args.seed, scale=args.scale,
+                       defect_rate=args.defects)
+    for source, paths in exports.files.items():
+        print(f"{source}: {len(paths)} files in {Path(args.out) / source}, "
+              f"{exports.defects[source]} records with an injected defect")
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from ingestion.load import BatchRejected, LoadFailed, ingest_file
+
+    status = 0
+    for path in args.paths:
+        try:
+            r = ingest_file(args.source, path)
+        except BatchRejected as exc:
+            print(f"REJECTED {exc.line}", file=sys.stderr)
+            status = 1
+            continue
+        except LoadFailed as exc:
+            print(f"FAILED {exc} (the file stays; run again)", file=sys.stderr)
+            if args.debug:
+                raise
+            status = 1
+            continue
+        lines = (f"; lines {r.lines_read}: loaded {r.lines_loaded}, quarantined "
+                 f"{r.lines_quarantined}, excluded {r.lines_excluded}"
+                 if r.lines_read is not None and r.status == "loaded" else "")
+        print(printable(
+            f"{r.source_file}: batch {r.batch_id} {r.status}; read {r.rows_read}, "
+            f"loaded {r.rows_loaded}, quarantined {r.rows_quarantined}"
+            + (f", excluded {r.rows_excluded}" if r.rows_excluded else "") + lines
+            + (f" (same file as batch {r.duplicate_of})" if r.duplicate_of else "")))
+    return status
+
+
+def cmd_pull(args: argparse.Namespace) -> int:
+    from ingestion.inbox import data_root, inbox_dir
+    from ingestion.portal import PortalClient, PortalError, pull_public_services
+
+    url = args.url or os.environ.get("DTI_PORTAL_URL")
+    if not url:
+        print("give --url or set DTI_PORTAL_URL", file=sys.stderr)
+        return 2
+    client = PortalClient(url.rstrip("/"), args.token or os.environ.get("DTI_PORTAL_TOKEN", ""))
+    try:
+        path = pull_public_services(client, args.period, inbox_dir("public_services"),
+                                    data_root() / "pulls")
+    except PortalError as exc:
+        print(f"pull failed: {exc} (run again to resume)", file=sys.stderr)
+        return 1
+    print(path)
+    return 0

@@ -1,0 +1,124 @@
+"""``dti``: the command line of the DTI warehouse (one module per group of commands)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from dti.cli.demo import cmd_demo
+from dti.cli.ingest import cmd_generate, cmd_ingest, cmd_pull
+from dti.cli.scores import cmd_dq_docs, cmd_manifest, cmd_reconcile, cmd_score, cmd_transform
+from dti.cli.warehouse import cmd_bi_user, cmd_migrate, cmd_warehouse
+from ingestion.sources import SOURCES
+from ingestion.text import printable
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="dti", description=__doc__)
+    p.add_argument("-v", "--verbose", action="store_true")
+    p.add_argument("--debug", action="store_true",
+                   help="show tracebacks (also DTI_DEBUG=1)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    w = sub.add_parser("warehouse", help="the embedded PostgreSQL of this checkout")
+    w.add_argument("action", choices=["start", "stop", "status", "url", "psql"],
+                   help="url prints it with the password masked; psql opens a session")
+    w.add_argument("extra", nargs=argparse.REMAINDER, help="arguments for psql")
+    w.set_defaults(func=cmd_warehouse)
+
+    b = sub.add_parser("bi-user", help="create a BI login (bi_reader and nothing more) "
+                                       "or give it a new password")
+    b.add_argument("name")
+    b.add_argument("--password-file", help="where to write the password (default "
+                                           ".dti/secrets/bi_<name>.password)")
+    b.set_defaults(func=cmd_bi_user)
+
+    sub.add_parser("migrate", help="apply warehouse/ migrations").set_defaults(func=cmd_migrate)
+
+    g = sub.add_parser("generate", help="write sample agency exports")
+    g.add_argument("--out", required=True)
+    g.add_argument("--seed", type=int, default=7)
+    g.add_argument("--scale", type=int, default=1,
+                   help="volume multiplier: 1 is the demo, 10 and 100 feed benchmarks")
+    g.add_argument("--defects", type=float, default=0.0,
+                   help="share of records given a defect validation must quarantine")
+    g.set_defaults(func=cmd_generate)
+
+    i = sub.add_parser("ingest", help="load agency export files")
+    i.add_argument("source", choices=sorted(SOURCES))
+    i.add_argument("paths", nargs="+")
+    i.set_defaults(func=cmd_ingest)
+
+    pl = sub.add_parser("pull", help="pull a month from the public-service portal API")
+    pl.add_argument("source", choices=["public_services"])
+    pl.add_argument("--period", required=True, help="YYYY-MM")
+    pl.add_argument("--url", help="portal base URL (default DTI_PORTAL_URL)")
+    pl.add_argument("--token", help="API token (default DTI_PORTAL_TOKEN)")
+    pl.set_defaults(func=cmd_pull)
+
+    rc = sub.add_parser("reconcile", help="recompute published DTI results, show differences")
+    rc.add_argument("file", help="CSV: province,year,methodology,<8 main-index values>,"
+                                 "published_dti,published_rank")
+    rc.add_argument("--tolerance", default="0.0001", help="largest accepted DTI difference")
+    rc.set_defaults(func=cmd_reconcile)
+
+    dq = sub.add_parser("dq", help="data quality").add_subparsers(dest="dq", required=True)
+    docs = dq.add_parser("docs", help="build Great Expectations Data Docs (static HTML)")
+    docs.add_argument("--out", help="folder; default .dti/data_docs")
+    docs.add_argument("--limit", type=int, default=200, help="latest validation runs to show")
+    docs.set_defaults(func=cmd_dq_docs)
+
+    t = sub.add_parser("transform", help="dbt build (extra arguments go to dbt)")
+    t.add_argument("dbt_args", nargs=argparse.REMAINDER)
+    t.set_defaults(func=cmd_transform)
+
+    sub.add_parser("manifest", help="build dbt_project/target/manifest.json for Cosmos"
+                   ).set_defaults(func=cmd_manifest)
+
+    s = sub.add_parser("score", help="print the DTI ranking (--methodology) or the 766 table")
+    s.add_argument("--methodology", help="DTI methodology id, e.g. DTI-2025 or QN-AGENCY-2025")
+    s.add_argument("--period", help="YYYY (DTI) or YYYY-MM (766); default the latest")
+    s.add_argument("--mode", choices=["official", "analysis"], default="official",
+                   help="missing components: scored 0 (official) or imputed (analysis)")
+    s.add_argument("--format", choices=["table", "csv", "xlsx"], default="table")
+    s.add_argument("--out", help="file to write for csv/xlsx")
+    s.set_defaults(func=cmd_score)
+
+    d = sub.add_parser("demo", help="the whole pipeline on sample data, through the DAGs")
+    d.add_argument("--seed", type=int, default=7)
+    d.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["transform"]:
+        # Everything after `transform` is dbt's, options included.
+        return cmd_transform(argparse.Namespace(dbt_args=argv[1:]))
+    args = build_parser().parse_args(argv)
+    args.debug = args.debug or os.environ.get("DTI_DEBUG", "") not in ("", "0")
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if not args.verbose:
+        # psycopg warns again about a COPY it could not finish on a lost connection;
+        # the one FAILED line already says so.
+        logging.getLogger("psycopg").setLevel(logging.ERROR)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        # One line for people; the traceback is for developers (--debug, DTI_DEBUG=1).
+        if args.debug:
+            raise
+        text = (str(exc).strip().splitlines() or [""])[0]
+        print(printable(f"error: {type(exc).__name__}: {text}") + " (--debug shows the "
+              "traceback)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

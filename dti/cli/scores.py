@@ -1,0 +1,101 @@
+"""`dti transform`, `manifest`, `score`, `reconcile`, `dq docs`: marts, scores, checks."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+
+def cmd_transform(args: argparse.Namespace) -> int:
+    from dti.dbt_project import run_dbt
+    from dti.warehouse.connection import warehouse_url
+
+    return run_dbt(["build", *args.dbt_args], warehouse_url(), check=False)
+
+
+def cmd_manifest(args: argparse.Namespace) -> int:
+    from dti.dbt_project import build_manifest
+
+    print(build_manifest())
+    return 0
+
+
+def print_scores(url: str, period: date | None) -> int:
+    import psycopg
+
+    from dti.scoring.index_766 import format_progress_table, latest_period, progress_scores
+
+    with psycopg.connect(url) as conn:
+        period = period or latest_period(conn)
+        if period is None:
+            print("no scores yet: ingest some exports and run `dti transform`", file=sys.stderr)
+            return 1
+        print(format_progress_table(period, progress_scores(conn, period)))
+    return 0
+
+
+def print_dti(url: str, methodology: str, year: int | None, mode: str = "official",
+               fmt: str = "table", out: str | None = None) -> int:
+    import psycopg
+
+    from dti.scoring import dti_table as dti_report
+
+    with psycopg.connect(url) as conn:
+        year = year or dti_report.latest_year(conn, methodology)
+        if year is None:
+            print(f"no {methodology} scores yet: run `dti transform`", file=sys.stderr)
+            return 1
+        table = dti_report.load_table(conn, methodology, year, mode)
+    if not table.rows:
+        print(f"no {methodology} scores for {year}", file=sys.stderr)
+        return 1
+    if fmt == "table":
+        print(dti_report.format_text(table))
+        return 0
+    path = Path(out or f"dti_{methodology}_{year}_{mode}.{fmt}")
+    (dti_report.write_csv if fmt == "csv" else dti_report.write_xlsx)(table, path)
+    print(path)
+    return 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from dti.warehouse.connection import warehouse_url
+
+    if args.methodology:
+        return print_dti(warehouse_url(), args.methodology,
+                          int(args.period[:4]) if args.period else None, args.mode,
+                          args.format, args.out)
+    period = date.fromisoformat(args.period + "-01") if args.period else None
+    return print_scores(warehouse_url(), period)
+
+
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    from decimal import Decimal
+
+    from dti.scoring.reconcile import ReconcileError, failures, format_table, reconcile
+    from dti.warehouse.connection import warehouse_url
+    from dti.warehouse.migrations import migrate
+
+    url = warehouse_url(start=True)
+    migrate(url)
+    try:
+        rows = reconcile(url, Path(args.file))
+    except ReconcileError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(format_table(rows))
+    problems = failures(rows, Decimal(args.tolerance))
+    for p in problems:
+        print(f"MISMATCH {p}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def cmd_dq_docs(args: argparse.Namespace) -> int:
+    from dti.quality.data_docs import build_docs
+    from dti.warehouse.connection import warehouse_url
+
+    index = build_docs(warehouse_url(), Path(args.out) if args.out else None, args.limit)
+    print(f"Data Docs: {index}")
+    return 0

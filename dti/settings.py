@@ -1,0 +1,76 @@
+"""Every setting the project reads from the environment (``DTI_*``), in one place,
+and where the project's files and this checkout's local state live.
+
+Settings are read when asked for, not at import, so a test or a task can change one.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# The package is installed editable from the repository, so the repository root
+# is one level above it. DTI_PROJECT_DIR overrides this for packaged installs.
+PROJECT_DIR = Path(os.environ.get("DTI_PROJECT_DIR", Path(__file__).resolve().parents[1]))
+
+DAGS_DIR = PROJECT_DIR / "dags"
+DBT_PROJECT_DIR = PROJECT_DIR / "dbt_project"
+EXPECTATIONS_DIR = PROJECT_DIR / "expectations"
+MIGRATIONS_DIR = PROJECT_DIR / "warehouse"
+AGENCY_REGISTRY_CSV = DBT_PROJECT_DIR / "seeds" / "agency_registry.csv"
+
+
+def _get(name: str) -> str | None:
+    return os.environ.get(name) or None
+
+
+def state_dir() -> Path:
+    """DTI_STATE_DIR: local, git-ignored state of this checkout (embedded server,
+    Airflow home, demo data); default ``.dti``."""
+    return Path(_get("DTI_STATE_DIR") or PROJECT_DIR / ".dti")
+
+
+def warehouse_url() -> str | None:
+    """DTI_WAREHOUSE_URL: the warehouse; unset, the embedded server is used."""
+    return _get("DTI_WAREHOUSE_URL")
+
+
+def postgres_bindir() -> str | None:
+    """DTI_PG_BINDIR: where initdb and pg_ctl are, when not in the usual places."""
+    return _get("DTI_PG_BINDIR")
+
+
+def data_dir() -> Path:
+    """DTI_DATA_DIR: the folder holding inbox/, archive/ and rejected/; default data/."""
+    return Path(_get("DTI_DATA_DIR") or PROJECT_DIR / "data")
+
+
+def portal() -> tuple[str | None, str]:
+    """DTI_PORTAL_URL and DTI_PORTAL_TOKEN: the public-service portal API to pull."""
+    return _get("DTI_PORTAL_URL"), os.environ.get("DTI_PORTAL_TOKEN", "")
+
+
+def personal_data_salt() -> str | None:
+    """DTI_PERSONAL_DATA_SALT: the secret that pseudonymises people; shared by every
+    loader of one warehouse (unset: one is made per checkout)."""
+    return _get("DTI_PERSONAL_DATA_SALT")
+
+
+def alert_webhook_url() -> str | None:
+    """DTI_ALERT_WEBHOOK_URL: where failed tasks are posted as JSON."""
+    return _get("DTI_ALERT_WEBHOOK_URL")
+
+
+def debug() -> bool:
+    """DTI_DEBUG: show tracebacks instead of one line per failure."""
+    return os.environ.get("DTI_DEBUG", "") not in ("", "0")
+
+
+def airflow_log_level() -> str:
+    """DTI_AIRFLOW_LOG_LEVEL: task log level of in-process DAG runs."""
+    return _get("DTI_AIRFLOW_LOG_LEVEL") or "WARNING"
+
+
+def limit_override(name: str) -> str | None:
+    """DTI_LIMIT_<NAME>: a bound of ingestion/config/limits.yaml, overridden."""
+    return _get(f"DTI_LIMIT_{name.upper()}")
