@@ -10,13 +10,13 @@
         {{ time_column }} >= (
             select min(to_date(left(batch.period, 7), 'YYYY-MM'))::timestamp
             at time zone 'Asia/Ho_Chi_Minh'
-            from {{ source('meta', 'batches') }} as batch
+            from {{ ref('stg_meta__batches') }} as batch
             where {{ _new_batches(source_name) }}
         )
         and {{ time_column }} < (
             select (max(to_date(right(batch.period, 7), 'YYYY-MM')) + interval '1 month')
             ::timestamp at time zone 'Asia/Ho_Chi_Minh'
-            from {{ source('meta', 'batches') }} as batch
+            from {{ ref('stg_meta__batches') }} as batch
             where {{ _new_batches(source_name) }}
         )
     )
@@ -31,7 +31,7 @@
 {%- endmacro %}
 
 {% macro _new_batches(source_name) -%}
-    batch.source = '{{ source_name }}'
+    batch.source_name = '{{ source_name }}'
     and batch.status = 'loaded'
     and batch.period is not null
     and batch.batch_id > (

@@ -10,7 +10,7 @@
         published.published_rank,
         main.main_index_code,
         main.main_index_value
-    from {{ source('meta', 'published_dti') }} as published
+    from {{ ref('stg_meta__published_dti') }} as published
     cross join lateral (
         values
         ('nhan_thuc_so', published.nhan_thuc_so),
@@ -23,6 +23,6 @@
         ('hd_xa_hoi_so', published.hd_xa_hoi_so)
     ) as main (main_index_code, main_index_value)
     where published.import_id = (
-        select max(latest.import_id) from {{ source('meta', 'published_dti') }} as latest
+        select max(latest.import_id) from {{ ref('stg_meta__published_dti') }} as latest
     )
 {% endmacro %}

@@ -30,7 +30,7 @@ def latest_year(conn: psycopg.Connection, methodology_id: str) -> int | None:
 def load_table(conn: psycopg.Connection, methodology_id: str, year: int,
                mode: str = "official") -> DtiTable:
     main = [r[0] for r in conn.execute(
-        "select main_index_code from staging.dti_main_indices "
+        "select main_index_code from reference.dti_main_indices "
         "where methodology_id = %s and is_scored order by sort_order",
         (methodology_id,))]
     rows = conn.execute(

@@ -10,7 +10,7 @@ from dti.warehouse.embedded import EmbeddedWarehouse
 from dti.warehouse.migrations import MigrationError, discover, migrate
 from dti.warehouse.roles import create_bi_login
 
-SCHEMAS = {"raw", "quarantine", "staging", "intermediate", "marts", "dq", "meta"}
+SCHEMAS = {"raw", "quarantine", "staging", "intermediate", "marts", "reference", "dq", "meta"}
 
 
 def test_embedded_warehouse_restarts_on_same_data_and_reports_status(tmp_path):

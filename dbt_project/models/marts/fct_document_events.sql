@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('stg_meta__batches') }}
 {{
     config(
         materialized='incremental',

@@ -22,7 +22,7 @@ recomputed as (
         unpivoted.published_dti,
         unpivoted.published_rank,
         round(sum(weights.max_points * unpivoted.main_index_value), 2) as dti_points,
-        round(sum(weights.weight * unpivoted.main_index_value), 4) as dti_value,
+        {{ dti_value('weights.weight', 'unpivoted.main_index_value') }} as dti_value,
         count(unpivoted.main_index_value) as main_indices_given,
         count(*) as main_indices_scored
     from unpivoted

@@ -1,10 +1,57 @@
 -- Every operational metric per agency and month in one long table: numerator and
--- denominator as measured, and their ratio. The DTI engine binds components to
--- metric_code; null value means nothing to divide by (unknown, not zero).
+-- denominator as measured, unpivoted from the monthly facts, and their ratio. The
+-- DTI engine binds components to metric_code (seed metric_definitions); a null value
+-- means nothing to divide by (unknown, not zero).
 with
 
+public_services as (
+    select * from {{ ref('fct_public_service_monthly') }}
+),
+
+documents as (
+    select * from {{ ref('fct_document_monthly') }}
+),
+
+security as (
+    select * from {{ ref('fct_security_monthly') }}
+),
+
 measured as (
-    select * from {{ ref('int_agency_metrics_unpivoted') }}
+    {% set public_service_metrics = [
+        ('ps_online_submission', 'received_online', 'received_total'),
+        ('ps_full_online', 'received_full_online', 'received_online'),
+        ('ps_on_time', 'dossiers_in_time', 'dossiers_due'),
+        ('ps_e_results', 'results_electronic', 'resolved_early + resolved_on_time + resolved_late'),
+        ('ps_digitised', 'dossiers_digitised', 'received_total'),
+        ('ps_paid_online', 'paid_online', 'dossiers_with_fees'),
+        ('ps_satisfaction', 'handled - dissatisfied', 'handled'),
+    ] %}
+    {% set document_metrics = [
+        ('doc_electronic', 'documents_electronic', 'documents'),
+        ('doc_signed_specialised', 'outgoing_signed_specialised', 'outgoing'),
+        ('doc_axis', 'exchanged_via_axis', 'documents'),
+        ('doc_on_time', 'closed_on_time', 'closed_with_deadline'),
+    ] %}
+    {% set security_metrics = [
+        ('soc_resolved_within_sla', 'alerts_resolved_within_sla', 'alerts'),
+    ] %}
+    {% for relation, metrics in [
+        ('public_services', public_service_metrics),
+        ('documents', document_metrics),
+        ('security', security_metrics),
+    ] %}
+        {% for code, numerator, denominator in metrics %}
+            select
+                '{{ code }}' as metric_code,
+                agency_id,
+                period_month,
+                ({{ numerator }})::numeric as numerator,
+                ({{ denominator }})::numeric as denominator
+            from {{ relation }}
+            {% if not loop.last %}union all{% endif %}
+        {% endfor %}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 ),
 
 definitions as (

@@ -13,7 +13,7 @@ components as (
 ),
 
 inputs as (
-    select * from {{ ref('int_dti_unit_inputs') }}
+    select * from {{ ref('dti_unit_inputs') }}
 ),
 
 unit_years as (

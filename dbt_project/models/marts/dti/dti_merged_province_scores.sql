@@ -42,7 +42,7 @@ scored as (
         means.methodology_id,
         max(means.former_provinces) as former_provinces,
         max(means.merged_from) as merged_from,
-        round(sum(weights.weight * means.main_index_value), 4) as dti_value
+        {{ dti_value('weights.weight', 'means.main_index_value') }} as dti_value
     from means
     inner join weights
         on

@@ -40,7 +40,7 @@ drawn_scores as (
         main_scores.unit_id,
         main_scores.assessment_year,
         weights.draw,
-        round(sum(weights.weight * main_scores.main_index_value) / sum(weights.weight), 4)
+        {{ dti_value('weights.weight', 'main_scores.main_index_value', normalised=true) }}
             as dti_value
     from main_scores
     inner join weights

@@ -53,7 +53,7 @@ totals as (
         unit_id,
         assessment_year,
         round(sum(points), 2) as dti_points,
-        round(sum(weight * main_index_value), 4) as dti_value,
+        {{ dti_value('weight', 'main_index_value') }} as dti_value,
         sum(components_missing)::integer as components_missing,
         sum(components_imputed)::integer as components_imputed,
         round(sum(share_not_measured * max_points) / sum(max_points), 4)

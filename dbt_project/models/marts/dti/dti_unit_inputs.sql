@@ -1,7 +1,8 @@
--- What the DTI engine scores, per unit and assessment year: each operational metric
--- summed over the year (numerator and denominator, never only the ratio), for every
--- agency and for its province as a whole, and every self-assessed component. With
--- the batches each input came from, so a score can be walked back to its files.
+-- What the DTI engine scores (docs/methodology.md §3), per unit and assessment year:
+-- each operational metric summed over the year (numerator and denominator, never
+-- only the ratio), for every agency and for its province as a whole, and every
+-- self-assessed component. With the batches each input came from, so a score can be
+-- walked back to its files.
 with
 
 metric_months as (
@@ -51,7 +52,7 @@ metric_inputs as (
 ),
 
 self_assessed as (
-    select * from {{ source('raw', 'self_assessments') }}
+    select * from {{ ref('stg_self_assessment__self_assessments') }}
 ),
 
 batch_months as (
@@ -84,12 +85,12 @@ batch_years as (
     inner join agencies on batch_months.agency_id = agencies.agency_id
     union
     select
-        self_assessed.agency_code,
+        self_assessed.agency_id,
         agencies.province_id,
         extract(year from self_assessed.period_month)::integer as assessment_year,
-        self_assessed._batch_id as batch_id
+        self_assessed.batch_id
     from self_assessed
-    inner join agencies on self_assessed.agency_code = agencies.agency_id
+    inner join agencies on self_assessed.agency_id = agencies.agency_id
 ),
 
 unit_batches as (
@@ -108,49 +109,57 @@ unit_batches as (
         {{ id_list_agg('batch_id') }} as input_batch_ids
     from batch_years
     group by province_id, assessment_year
+),
+
+inputs as (
+    select
+        metric_inputs.unit_level,
+        metric_inputs.unit_id,
+        metric_inputs.assessment_year,
+        'metric' as input_kind,
+        metric_inputs.metric_code as input_code,
+        null::text as methodology_id,
+        metric_inputs.numerator,
+        metric_inputs.denominator,
+        null::numeric as given_points,
+        null::numeric as self_points,
+        null::numeric as appraisal_points,
+        null::text as evidence_url,
+        unit_batches.input_batch_ids
+    from metric_inputs
+    left join unit_batches
+        on
+            metric_inputs.unit_level = unit_batches.unit_level
+            and metric_inputs.unit_id = unit_batches.unit_id
+            and metric_inputs.assessment_year = unit_batches.assessment_year
+    union all
+    select
+        case
+            when agencies.agency_id = agencies.province_id then 'province' else 'agency'
+        end as unit_level,
+        self_assessed.agency_id as unit_id,
+        extract(year from self_assessed.period_month)::integer as assessment_year,
+        'self_assessment' as input_kind,
+        self_assessed.component_code,
+        self_assessed.methodology_id,
+        self_assessed.raw_numerator,
+        self_assessed.raw_denominator,
+        -- The final score, else the appraisal council's, else the unit's own.
+        coalesce(
+            self_assessed.final_points,
+            self_assessed.appraisal_points,
+            self_assessed.self_points
+        ) as given_points,
+        self_assessed.self_points,
+        self_assessed.appraisal_points,
+        self_assessed.evidence_url,
+        self_assessed.batch_id::text as input_batch_ids
+    from self_assessed
+    inner join agencies on self_assessed.agency_id = agencies.agency_id
 )
 
 select
-    metric_inputs.unit_level,
-    metric_inputs.unit_id,
-    metric_inputs.assessment_year,
-    'metric' as input_kind,
-    metric_inputs.metric_code as input_code,
-    null::text as methodology_id,
-    metric_inputs.numerator,
-    metric_inputs.denominator,
-    null::numeric as given_points,
-    null::numeric as self_points,
-    null::numeric as appraisal_points,
-    null::text as evidence_url,
-    unit_batches.input_batch_ids
-from metric_inputs
-left join unit_batches
-    on
-        metric_inputs.unit_level = unit_batches.unit_level
-        and metric_inputs.unit_id = unit_batches.unit_id
-        and metric_inputs.assessment_year = unit_batches.assessment_year
-union all
-select
-    case
-        when agencies.agency_id = agencies.province_id then 'province' else 'agency'
-    end as unit_level,
-    self_assessed.agency_code as unit_id,
-    extract(year from self_assessed.period_month)::integer as assessment_year,
-    'self_assessment' as input_kind,
-    self_assessed.component_code,
-    self_assessed.methodology_id,
-    self_assessed.raw_numerator,
-    self_assessed.raw_denominator,
-    -- The final score, else the appraisal council's, else the unit's own.
-    coalesce(
-        self_assessed.final_points,
-        self_assessed.appraisal_points,
-        self_assessed.self_points
-    ) as given_points,
-    self_assessed.self_points,
-    self_assessed.appraisal_points,
-    self_assessed.evidence_url,
-    self_assessed._batch_id::text as input_batch_ids
-from self_assessed
-inner join agencies on self_assessed.agency_code = agencies.agency_id
+    unit_level || '|' || unit_id || '|' || assessment_year || '|' || input_kind || '|'
+    || coalesce(methodology_id || '|', '') || input_code as unit_input_id,
+    *
+from inputs
