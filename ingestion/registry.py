@@ -53,10 +53,6 @@ def load_registry(path: Path = AGENCY_REGISTRY_CSV) -> tuple[Agency, ...]:
         )
 
 
-def agency_codes() -> list[str]:
-    return sorted(a.agency_code for a in load_registry())
-
-
 def active(level: str, on: date) -> list[Agency]:
     """Agencies of one level that exist on a day (e.g. departments after a merger)."""
     return [a for a in load_registry() if a.level == level and a.valid_on(on)]

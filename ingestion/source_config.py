@@ -98,10 +98,6 @@ class SourceConfig:
         return next(c for c in self.columns if c.name == name)
 
     @property
-    def column_names(self) -> list[str]:
-        return [c.name for c in self.columns]
-
-    @property
     def stored_columns(self) -> list[Column]:
         """Columns that reach raw (the exclusion marker does not)."""
         return [c for c in self.columns if c.name != self.exclude_column]

@@ -58,10 +58,42 @@ class ValidationOutcome:
         return bool(self.table_failures)
 
 
+# Rules several suites share, written once; a suite names one with its parameters
+# ({"shared": "agency_in_registry", ...}) in place of the query text.
+SHARED_QUERIES = {
+    # The agency exists at some time between the first and the last day the row
+    # reports (or, with follow_successor, was merged into a unit that does).
+    "agency_in_registry": (
+        "select _row_number, agency_code from (select * from {{batch}}) as b "
+        "where agency_code is not null and {first} is not null and not exists ("
+        "select 1 from meta.agencies as a where a.agency_code = b.agency_code "
+        "and a.valid_from <= {last} and (a.valid_to is null or {first} < a.valid_to"
+        "{successor}))"),
+}
+
+
+def _expand_shared(kwargs: dict[str, Any]) -> dict[str, Any]:
+    query = kwargs.get("unexpected_rows_query")
+    if not isinstance(query, dict):
+        return kwargs
+    params = dict(query)
+    template = SHARED_QUERIES[params.pop("shared")]
+    successor = " or a.successor_code is not null" if params.pop("follow_successor") else ""
+    first = params.pop("first")
+    text = template.format(first=first, last=params.pop("last", first), successor=successor)
+    if params:
+        raise ValueError(f"unknown parameters of a shared rule: {sorted(params)}")
+    return {**kwargs, "unexpected_rows_query": text}
+
+
 @cache
 def load_suite_document(name: str) -> dict[str, Any]:
+    """The suite of a source, its shared rules written out."""
     path = EXPECTATIONS_DIR / f"{name}.json"
-    return json.loads(path.read_text(encoding="utf-8"))
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["expectations"] = [{**e, "kwargs": _expand_shared(e["kwargs"])}
+                           for e in doc["expectations"]]
+    return doc
 
 
 @cache

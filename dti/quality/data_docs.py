@@ -8,13 +8,13 @@ render its static HTML site.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC
 from pathlib import Path
 
 import psycopg
 
 from dti.settings import EXPECTATIONS_DIR, state_dir
+from ingestion.validation import load_suite_document
 
 
 def default_docs_dir() -> Path:
@@ -39,7 +39,7 @@ def build_docs(url: str, out: Path | None = None, limit: int = 200) -> Path:
         "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
     })
     for path in sorted(EXPECTATIONS_DIR.glob("*.json")):
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = load_suite_document(path.stem)
         ctx.suites.add(gx.ExpectationSuite(name=doc["name"], expectations=doc["expectations"],
                                            meta=doc.get("meta") or {}))
     with psycopg.connect(url) as conn:

@@ -108,7 +108,6 @@ def simulate_month(rng: random.Random, code: str, name: str, period: date) -> Ag
 
 # How provincial systems encode their CSV reports; "ascii" is UTF-8 with the
 # diacritics stripped, as older systems print them.
-CSV_ENCODINGS = ("utf-8-sig", "cp1258", "utf-16", "ascii")
 
 
 def _encoded(text: str, encoding: str) -> str:

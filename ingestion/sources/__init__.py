@@ -22,17 +22,8 @@ class SourceSpec:
         return load_source_config(self.name)
 
 
-def _read_report(path: Path, config: SourceConfig) -> Extract:
-    if path.suffix.lower() in {".json", ".jsonl"}:
-        from ingestion.sources.json_records import read_json_records
-
-        return read_json_records(path, config)
-    from ingestion.sources.tabular import read_tabular
-
-    return read_tabular(path, config)
-
-
-def _read_document_logs(path: Path, config: SourceConfig) -> Extract:
+def _read_table_or_json(path: Path, config: SourceConfig) -> Extract:
+    """Reports and event logs: JSON (an array or JSON Lines) by suffix, else CSV/XLSX."""
     if path.suffix.lower() in {".json", ".jsonl", ".ndjson"}:
         from ingestion.sources.json_records import read_json_records
 
@@ -51,11 +42,11 @@ def _read_soc_alerts(path: Path, config: SourceConfig) -> Extract:
 SOURCES = {
     s.name: s
     for s in (
-        SourceSpec("public_services", _read_report),
-        SourceSpec("document_logs", _read_document_logs, period_column="received_at"),
+        SourceSpec("public_services", _read_table_or_json),
+        SourceSpec("document_logs", _read_table_or_json, period_column="received_at"),
         SourceSpec("soc_alerts", _read_soc_alerts, period_column="detected_at"),
         # The DTI components no export measures, scored by the unit and appraised.
-        SourceSpec("self_assessment", _read_report),
+        SourceSpec("self_assessment", _read_table_or_json),
     )
 }
 
