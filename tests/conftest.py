@@ -76,6 +76,54 @@ def warehouse_url(pg_admin_url, template_db, monkeypatch):
             sql.Identifier(name)))
 
 
+def _clone(admin_url: str, template: str, name: str) -> str:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("create database {} template {}").format(
+            sql.Identifier(name), sql.Identifier(template)))
+    return _with_database(admin_url, name)
+
+
+def _drop(admin_url: str, name: str) -> None:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(
+            sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def sample_set(tmp_path_factory):
+    """The demo's sample exports (seed 7), written once per session."""
+    from dti.samples.generate import generate
+
+    return generate(tmp_path_factory.mktemp("sample_set"), seed=7).files
+
+
+@pytest.fixture(scope="session")
+def built_template(pg_admin_url, template_db, sample_set):
+    """A database with the sample set loaded and `dbt build` run, made once per session;
+    tests that read marts start from a copy of it."""
+    from dti.dbt_project import run_dbt
+    from ingestion.load import ingest_file
+
+    name = f"dti_built_{os.getpid()}"
+    url = _clone(pg_admin_url, template_db, name)
+    for source, paths in sample_set.items():
+        for path in paths:
+            ingest_file(source, path, url)
+    assert run_dbt(["build", "--quiet"], url) == 0
+    yield name
+    _drop(pg_admin_url, name)
+
+
+@pytest.fixture
+def built_warehouse(pg_admin_url, built_template, monkeypatch):
+    """A copy of the built sample warehouse for one test; DTI_WAREHOUSE_URL points at it."""
+    name = f"dti_built_{os.getpid()}_{next(_counter)}"
+    url = _clone(pg_admin_url, built_template, name)
+    monkeypatch.setenv("DTI_WAREHOUSE_URL", url)
+    yield url
+    _drop(pg_admin_url, name)
+
+
 @pytest.fixture
 def sample_exports(tmp_path):
     """Six monthly public-service reports as the generator writes them (seed 7)."""
@@ -112,6 +160,7 @@ def dag_env(warehouse_url, airflow_db, dbt_manifest, monkeypatch):
 
 _LANES = ("unit", "warehouse", "dbt", "dag")
 _WAREHOUSE_FIXTURES = {"warehouse_url", "pg_admin_url", "template_db", "dag_env"}
+_DBT_FIXTURES = {"dbt_manifest", "built_template", "built_warehouse"}
 
 
 def pytest_collection_modifyitems(items):
@@ -122,7 +171,7 @@ def pytest_collection_modifyitems(items):
         fixtures = set(getattr(item, "fixturenames", ()))
         if fixtures & {"dag_env", "airflow_db"}:
             item.add_marker(pytest.mark.dag)
-        elif "dbt_manifest" in fixtures:
+        elif fixtures & _DBT_FIXTURES:
             item.add_marker(pytest.mark.dbt)
         elif fixtures & _WAREHOUSE_FIXTURES:
             item.add_marker(pytest.mark.warehouse)

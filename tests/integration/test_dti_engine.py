@@ -15,8 +15,7 @@ from psycopg import sql
 
 from dti.cli.main import main as dti
 from dti.dbt_project import run_dbt
-from dti.samples.generate import default_months, generate, public_service_months
-from ingestion.load import ingest_file
+from dti.samples.generate import default_months, public_service_months
 from tests.integration.helpers import rows
 
 pytestmark = pytest.mark.dbt
@@ -26,21 +25,16 @@ JUSTICE = "000.00.04.H49"  # Sở Tư pháp
 
 
 @pytest.fixture(scope="module")
-def scored(pg_admin_url, template_db, tmp_path_factory):
-    """A warehouse with the sample exports loaded and `dbt build` run once."""
+def scored(pg_admin_url, built_template, sample_set):
+    """A copy of the session's warehouse with the sample set loaded and built."""
     name = f"dti_engine_{os.getpid()}"
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
         conn.execute(sql.SQL("create database {} template {}").format(
-            sql.Identifier(name), sql.Identifier(template_db)))
+            sql.Identifier(name), sql.Identifier(built_template)))
     url = pg_admin_url.rsplit("/", 1)[0] + "/" + name
     before = os.environ.get("DTI_WAREHOUSE_URL")
     os.environ["DTI_WAREHOUSE_URL"] = url
-    files = generate(tmp_path_factory.mktemp("inbox"), seed=7).files
-    for source, paths in files.items():
-        for p in paths:
-            ingest_file(source, p, url)
-    assert run_dbt(["build", "--quiet"], url) == 0
-    yield url, files
+    yield url, sample_set
     if before is None:
         os.environ.pop("DTI_WAREHOUSE_URL", None)
     else:

@@ -51,11 +51,8 @@ def _secrets(seed: int) -> int:
                if e.secret)
 
 
-def test_bi_reader_reads_every_mart(warehouse_url, tmp_path):
-    files = generate(tmp_path / "inbox", seed=3).files
-    ingest_file("public_services", files["public_services"][0])
-    assert run_dbt(["build", "--quiet"], warehouse_url) == 0
-    with psycopg.connect(warehouse_url) as conn:
+def test_bi_reader_reads_every_mart(built_warehouse):
+    with psycopg.connect(built_warehouse) as conn:
         conn.execute("set role bi_reader")
         for mart in MARTS:
             conn.execute(f"select count(*) from marts.{mart}")
