@@ -147,7 +147,8 @@ def test_bombs_are_refused_before_they_cost_memory(warehouse_url, tmp_path, buil
                           env={**os.environ, "DTI_WAREHOUSE_URL": warehouse_url},
                           capture_output=True, text=True)
     *lines, peak_kb = proc.stderr.strip().splitlines()
-    assert proc.returncode == 1 and len(lines) == 1 and lines[0].startswith("REJECTED ")
+    assert proc.returncode == 1, proc.stderr
+    assert [line for line in lines if line.startswith("REJECTED ")] == lines[:1], lines
     assert int(peak_kb) / 1024 < 400, f"peak RSS {int(peak_kb) / 1024:.0f} MB"
 
 
