@@ -234,6 +234,11 @@ def ingest_file(source: str, path: Path | str, url: str | None = None) -> BatchR
                         sql.Identifier(LANDING_SCHEMA, landing_name)))
 
 
+def _short(text: str, limit: int = 200) -> str:
+    """A value as it may stand in a one-line message."""
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
+
+
 def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [""])[0]
 
@@ -329,7 +334,8 @@ def _load_new_file(conn: psycopg.Connection, url: str, spec: SourceSpec, path: P
         _reject(conn, result, [
             Failure(f.rule, f"{f.expectation} failed"
                     + (f" on column {f.column}" if f.column else "")
-                    + f": observed {f.value!r}" + (f" [{f.description}]" if f.description else ""))
+                    + f": observed {_short(repr(f.value))}"
+                    + (f" [{f.description}]" if f.description else ""))
             for f in failures
         ])
     if not part.decided:
