@@ -18,6 +18,8 @@ RUN pip install --no-cache-dir uv==0.13.8 \
 
 COPY pyproject.toml README.md ./
 COPY ingestion ingestion
+COPY dti dti
+COPY docs docs
 COPY dags dags
 COPY dbt_project dbt_project
 COPY expectations expectations
