@@ -36,7 +36,13 @@ from ingestion.source_config import RAW_CASTS, SourceConfig
 from ingestion.sources import SourceSpec, get_source
 from ingestion.sources.base import Extract, LineTally, ReportFormatError
 from ingestion.text import Invalid, printable
-from ingestion.validation import ROW_KEY, ValidationOutcome, validate_table
+from ingestion.validation import (
+    ROW_KEY,
+    RuleFailure,
+    ValidationOutcome,
+    load_suite_document,
+    validate_table,
+)
 
 log = logging.getLogger(__name__)
 
@@ -234,6 +240,20 @@ def ingest_file(source: str, path: Path | str, url: str | None = None) -> BatchR
                         sql.Identifier(LANDING_SCHEMA, landing_name)))
 
 
+def _table_failure_reason(source: str, f: RuleFailure) -> str:
+    """What a table-level rule found, in words; schema drift as the columns that differ."""
+    if f.rule == "schema_matches" and isinstance(f.value, list):
+        declared = next(e["kwargs"]["column_set"] for e in load_suite_document(source)
+                        ["expectations"] if e["meta"].get("rule") == "schema_matches")
+        extra = sorted(set(f.value) - set(declared))
+        missing = sorted(set(declared) - set(f.value))
+        return (f"the columns differ from the declaration: not declared {extra}, "
+                f"missing {missing} [{f.description}]")
+    return (f"{f.expectation} failed" + (f" on column {f.column}" if f.column else "")
+            + f": observed {_short(repr(f.value))}"
+            + (f" [{f.description}]" if f.description else ""))
+
+
 def _short(text: str, limit: int = 200) -> str:
     """A value as it may stand in a one-line message."""
     return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
@@ -331,13 +351,8 @@ def _load_new_file(conn: psycopg.Connection, url: str, spec: SourceSpec, path: P
         # A rule that could not run on a drifted schema only repeats the drift.
         if any(f.rule == "schema_matches" for f in failures):
             failures = [f for f in failures if f.description != "expectation could not run"]
-        _reject(conn, result, [
-            Failure(f.rule, f"{f.expectation} failed"
-                    + (f" on column {f.column}" if f.column else "")
-                    + f": observed {_short(repr(f.value))}"
-                    + (f" [{f.description}]" if f.description else ""))
-            for f in failures
-        ])
+        _reject(conn, result, [Failure(f.rule, _table_failure_reason(spec.name, f))
+                               for f in failures])
     if not part.decided:
         _reject(conn, result, [Failure(
             "partition_declared",
