@@ -76,14 +76,18 @@ def warehouse_url(pg_admin_url, template_db, monkeypatch):
             sql.Identifier(name)))
 
 
-def _clone(admin_url: str, template: str, name: str) -> str:
+def clone_database(admin_url: str, template: str, name: str) -> str:
     with psycopg.connect(admin_url, autocommit=True) as conn:
+        # A template must have no sessions: the loader's cached Great Expectations
+        # engine keeps pooled connections to the database it validated in.
+        conn.execute("select pg_terminate_backend(pid) from pg_stat_activity "
+                     "where datname = %s and pid <> pg_backend_pid()", (template,))
         conn.execute(sql.SQL("create database {} template {}").format(
             sql.Identifier(name), sql.Identifier(template)))
     return _with_database(admin_url, name)
 
 
-def _drop(admin_url: str, name: str) -> None:
+def drop_database(admin_url: str, name: str) -> None:
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(sql.SQL("drop database if exists {} with (force)").format(
             sql.Identifier(name)))
@@ -105,23 +109,23 @@ def built_template(pg_admin_url, template_db, sample_set):
     from ingestion.load import ingest_file
 
     name = f"dti_built_{os.getpid()}"
-    url = _clone(pg_admin_url, template_db, name)
+    url = clone_database(pg_admin_url, template_db, name)
     for source, paths in sample_set.items():
         for path in paths:
             ingest_file(source, path, url)
     assert run_dbt(["build", "--quiet"], url) == 0
     yield name
-    _drop(pg_admin_url, name)
+    drop_database(pg_admin_url, name)
 
 
 @pytest.fixture
 def built_warehouse(pg_admin_url, built_template, monkeypatch):
     """A copy of the built sample warehouse for one test; DTI_WAREHOUSE_URL points at it."""
     name = f"dti_built_{os.getpid()}_{next(_counter)}"
-    url = _clone(pg_admin_url, built_template, name)
+    url = clone_database(pg_admin_url, built_template, name)
     monkeypatch.setenv("DTI_WAREHOUSE_URL", url)
     yield url
-    _drop(pg_admin_url, name)
+    drop_database(pg_admin_url, name)
 
 
 @pytest.fixture

@@ -8,14 +8,13 @@ import csv
 import os
 from decimal import Decimal
 
-import psycopg
 import pytest
 from openpyxl import load_workbook
-from psycopg import sql
 
 from dti.cli.main import main as dti
 from dti.dbt_project import run_dbt
 from dti.samples.generate import default_months, public_service_months
+from tests.conftest import clone_database, drop_database
 from tests.integration.helpers import rows
 
 pytestmark = pytest.mark.dbt
@@ -28,10 +27,7 @@ JUSTICE = "000.00.04.H49"  # Sở Tư pháp
 def scored(pg_admin_url, built_template, sample_set):
     """A copy of the session's warehouse with the sample set loaded and built."""
     name = f"dti_engine_{os.getpid()}"
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("create database {} template {}").format(
-            sql.Identifier(name), sql.Identifier(built_template)))
-    url = pg_admin_url.rsplit("/", 1)[0] + "/" + name
+    url = clone_database(pg_admin_url, built_template, name)
     before = os.environ.get("DTI_WAREHOUSE_URL")
     os.environ["DTI_WAREHOUSE_URL"] = url
     yield url, sample_set
@@ -39,9 +35,7 @@ def scored(pg_admin_url, built_template, sample_set):
         os.environ.pop("DTI_WAREHOUSE_URL", None)
     else:
         os.environ["DTI_WAREHOUSE_URL"] = before
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("drop database if exists {} with (force)").format(
-            sql.Identifier(name)))
+    drop_database(pg_admin_url, name)
 
 
 def component(url: str, code: str, unit: str, mode: str = "official") -> dict:
