@@ -8,6 +8,7 @@ them in one table.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from functools import cache
 
 import yaml
 
@@ -31,9 +32,15 @@ class Limits:
     portal_total_seconds: float
 
 
+@cache
+def _defaults() -> dict:
+    return yaml.safe_load((CONFIG_DIR / "limits.yaml").read_text(encoding="utf-8"))
+
+
 def limits() -> Limits:
-    """The configured limits; read each time, so a test or a task can change one."""
-    doc = yaml.safe_load((CONFIG_DIR / "limits.yaml").read_text(encoding="utf-8"))
+    """The configured limits: the file read once, the overrides each time, so a test or
+    a task can change one."""
+    doc = _defaults()
     values = {}
     for f in fields(Limits):
         kind = float if f.type == "float" else int

@@ -57,6 +57,9 @@ class Failure:
     rule: str
     reason: str
 
+    def __str__(self) -> str:
+        return f"{self.reason} (rule: {self.rule})"
+
 
 class BatchRejected(RuntimeError):
     """The file failed a table-level rule; it was not loaded and is kept as received."""
@@ -64,20 +67,14 @@ class BatchRejected(RuntimeError):
     def __init__(self, result: BatchResult, failures: list[Failure]):
         self.result = result
         self.failures = failures
-        super().__init__("\n".join(self.messages))
+        super().__init__(self.line)
 
     @property
     def line(self) -> str:
-        """All failures in one line: ``<file>: <reason> (rule: <rule>); ...``."""
-        return printable(f"{self.result.source_file}: " + "; ".join(
-            f"{f.reason} (rule: {f.rule})" for f in self.failures))
-
-    @property
-    def messages(self) -> list[str]:
-        """One line per failure, ``<file>: <reason> (rule: <rule>)``, with nothing in it
-        (a file name, a value) able to break the line."""
-        return [printable(f"{self.result.source_file}: {f.reason} (rule: {f.rule})")
-                for f in self.failures]
+        """All failures in one line, ``<file>: <reason> (rule: <rule>); ...``, with
+        nothing in it (a file name, a value) able to break the line."""
+        return printable(f"{self.result.source_file}: "
+                         + "; ".join(map(str, self.failures)))
 
 
 class LoadFailed(RuntimeError):
@@ -433,7 +430,7 @@ def _record_validation(conn: psycopg.Connection, result: BatchResult,
 
 def _reject(conn: psycopg.Connection, result: BatchResult, failures: list[Failure]) -> NoReturn:
     result.status = "rejected"
-    result.error = "; ".join(f"{f.reason} (rule: {f.rule})" for f in failures)
+    result.error = "; ".join(map(str, failures))
     result.rows_loaded = result.rows_quarantined = 0
     ledger.close_batch(conn, result)
     raise BatchRejected(result, failures)
