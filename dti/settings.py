@@ -14,7 +14,9 @@ from pathlib import Path
 PROJECT_DIR = Path(os.environ.get("DTI_PROJECT_DIR", Path(__file__).resolve().parents[1]))
 
 DAGS_DIR = PROJECT_DIR / "dags"
-DBT_PROJECT_DIR = PROJECT_DIR / "dbt_project"
+# DTI_DBT_PROJECT_DIR: a copy of the dbt project to run instead (the test suite gives
+# each worker its own, so two dbt runs never share target/ and logs/).
+DBT_PROJECT_DIR = Path(os.environ.get("DTI_DBT_PROJECT_DIR") or PROJECT_DIR / "dbt_project")
 EXPECTATIONS_DIR = PROJECT_DIR / "expectations"
 MIGRATIONS_DIR = PROJECT_DIR / "warehouse"
 AGENCY_REGISTRY_CSV = DBT_PROJECT_DIR / "seeds" / "agency_registry.csv"

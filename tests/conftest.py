@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 # Airflow reads its settings when first imported: fix them before any test does.
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="dti-tests-"))
+# Each test process (pytest-xdist worker) runs dbt in its own copy of the project.
+shutil.copytree(Path(__file__).resolve().parents[1] / "dbt_project",
+                _SESSION_DIR / "dbt_project",
+                ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+os.environ["DTI_DBT_PROJECT_DIR"] = str(_SESSION_DIR / "dbt_project")
 from dti.orchestration.runtime import airflow_env  # noqa: E402
 
 os.environ.update(airflow_env(_SESSION_DIR / "airflow"))
@@ -162,6 +168,16 @@ def dag_env(warehouse_url, airflow_db, dbt_manifest, monkeypatch):
     return warehouse_url
 
 
+@pytest.fixture
+def built_dag_env(built_warehouse, airflow_db, dbt_manifest, monkeypatch):
+    """A DAG run's environment on a copy of the built sample warehouse."""
+    from dti.orchestration.runtime import warehouse_env
+
+    for key, value in warehouse_env(built_warehouse).items():
+        monkeypatch.setenv(key, value)
+    return built_warehouse
+
+
 _LANES = ("unit", "warehouse", "dbt", "dag")
 _WAREHOUSE_FIXTURES = {"warehouse_url", "pg_admin_url", "template_db", "dag_env"}
 _DBT_FIXTURES = {"dbt_manifest", "built_template", "built_warehouse"}
@@ -173,7 +189,7 @@ def pytest_collection_modifyitems(items):
         if any(item.get_closest_marker(lane) for lane in _LANES):
             continue
         fixtures = set(getattr(item, "fixturenames", ()))
-        if fixtures & {"dag_env", "airflow_db"}:
+        if fixtures & {"dag_env", "built_dag_env", "airflow_db"}:
             item.add_marker(pytest.mark.dag)
         elif fixtures & _DBT_FIXTURES:
             item.add_marker(pytest.mark.dbt)

@@ -1,18 +1,27 @@
 """The dbt project as an Airflow task group, through astronomer-cosmos, rendered from
-the prebuilt manifest (`dti manifest`) so parsing the DAG never runs dbt."""
+the prebuilt manifest (`dti manifest`) so parsing the DAG never runs dbt.
+
+Watcher mode: one task (the producer) runs a single `dbt build` in-process, and each
+model, seed and model's tests keep a task of their own that reports the node's result
+from the producer's events. dbt runs once per DAG run instead of once per model.
+"""
 
 from __future__ import annotations
 
+from airflow.sdk import TaskGroup
+from airflow.task.trigger_rule import TriggerRule
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-from cosmos.constants import LoadMode, TestBehavior
+from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
 from dti.dbt_project import dbt_executable, manifest_path
 from dti.settings import DBT_PROJECT_DIR
 
+PRODUCER_SUFFIX = "dbt_producer_watcher"
+
 
 def dbt_task_group() -> DbtTaskGroup:
-    """Call inside a DAG: one task per model that builds it and runs its tests."""
-    return DbtTaskGroup(
+    """Call inside a DAG: the producer (one `dbt build`) and a task per node."""
+    group = DbtTaskGroup(
         group_id="dbt",
         project_config=ProjectConfig(
             dbt_project_path=DBT_PROJECT_DIR, manifest_path=manifest_path()
@@ -22,13 +31,44 @@ def dbt_task_group() -> DbtTaskGroup:
             target_name="warehouse",
             profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml",
         ),
-        execution_config=ExecutionConfig(dbt_executable_path=dbt_executable()),
+        execution_config=ExecutionConfig(
+            execution_mode=ExecutionMode.WATCHER,
+            invocation_mode=InvocationMode.DBT_RUNNER,
+            dbt_executable_path=dbt_executable(),
+        ),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
-            # `dbt build` per model: the model and its tests in one task.
-            test_behavior=TestBehavior.BUILD,
-            # A relationships test needs both models built: give it its own task.
-            should_detach_multiple_parents_tests=True,
+            # The producer runs `dbt build`, so a failed test stops what depends on it;
+            # each model's tests report in a task of their own.
+            test_behavior=TestBehavior.AFTER_EACH,
         ),
-        operator_args={"install_deps": False},
+        # Cosmos would otherwise publish an Asset per model named after host:port.
+        operator_args={"install_deps": False, "emit_datasets": False},
     )
+    _start_reporters_after_the_build(group)
+    return group
+
+
+def _start_reporters_after_the_build(group: TaskGroup) -> None:
+    """The node tasks start once the producer has finished, whatever its outcome.
+
+    Cosmos lets them start alongside it and wait for its events; an in-process run
+    (`dag.test()`, the demo, the tests) runs one task at a time, so a node task picked
+    before the producer would wait forever. After the producer, each node task finds
+    its result at once; a failed node fails its task, and that task's retry runs the
+    node alone. The producer itself is not retried (a second `dbt build` would redo
+    what succeeded, and a retry would clear the results the node tasks read): its
+    failure shows in red while the run's outcome is decided by the node tasks."""
+    tasks = {t.task_id: t for t in group.iter_tasks()}
+    (producer,) = [t for tid, t in tasks.items() if tid.endswith("." + PRODUCER_SUFFIX)]
+    producer.retries = 0
+    for task in tasks.values():
+        # A node task's retry runs dbt itself; it must not publish host:port Assets either.
+        task.emit_datasets = False
+        if task is producer:
+            continue
+        if producer.task_id in task.upstream_task_ids:  # Cosmos's own end marker
+            task.trigger_rule = TriggerRule.ALL_DONE
+        elif not task.upstream_task_ids & tasks.keys():
+            producer >> task
+            task.trigger_rule = TriggerRule.ALL_DONE

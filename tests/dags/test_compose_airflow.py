@@ -38,7 +38,9 @@ def compose_airflow_env(pg_admin_url, tmp_path, dbt_manifest):
         env[key] = (value.replace("@airflow-db:5432/airflow", f"@127.0.0.1:{port}/{database}")
                     .replace("/opt/dti/dags", str(DAGS_DIR))
                     .replace("/opt/dti/data", str(tmp_path / "data")))
-    base = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
+    # PATH and friends, and this test process's copy of the dbt project (its manifest).
+    base = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "DTI_DBT_PROJECT_DIR")
+            if k in os.environ}
     yield {**base, **env, "AIRFLOW_HOME": str(tmp_path / "airflow"),
            "PYTHONPATH": str(PROJECT_DIR)}
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
