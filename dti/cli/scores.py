@@ -74,7 +74,14 @@ def cmd_score(args: argparse.Namespace) -> int:
 def cmd_reconcile(args: argparse.Namespace) -> int:
     from decimal import Decimal
 
-    from dti.scoring.reconcile import ReconcileError, failures, format_table, reconcile
+    from dti.scoring.reconcile import (
+        ReconcileError,
+        failures,
+        format_merged,
+        format_table,
+        merged,
+        reconcile,
+    )
     from dti.warehouse.connection import warehouse_url
     from dti.warehouse.migrations import migrate
 
@@ -86,6 +93,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     print(format_table(rows))
+    print(format_merged(merged(url)))
     problems = failures(rows, Decimal(args.tolerance))
     for p in problems:
         print(f"MISMATCH {p}", file=sys.stderr)

@@ -1,68 +1,55 @@
--- Published DTI results (the latest `dti reconcile` import) recomputed with their
--- methodology: DTI value = sum of weight x main-index value (docs/methodology.md §2),
--- compared at 4 decimals; ranks recomputed (ties share a rank, the next is skipped)
--- and checked only when the file holds every province of that year.
+-- Published DTI results (the latest `dti reconcile` import), each row with its verdict:
+-- recomputed with its methodology and compared at 4 decimals, published DTI only, or
+-- not recomputable (docs/methodology.md §2). A year's ranking is checked only when the
+-- file holds all of it (63 provinces up to 2024, 34 after the 2025 merger) and every row
+-- has a DTI, recomputed or else published; ties share a rank, the next is skipped.
 with
 
-weights as (
-    select * from {{ ref('dti_main_indices') }}
-    where is_scored
+published as (
+    select * from {{ ref('int_published_dti_rows') }}
 ),
 
-unpivoted as (
-    {{ published_main_indices() }}
-),
-
-recomputed as (
+valued as (
     select
-        unpivoted.row_number,
-        unpivoted.province,
-        unpivoted.assessment_year,
-        unpivoted.methodology_id,
-        unpivoted.published_dti,
-        unpivoted.published_rank,
-        round(sum(weights.max_points * unpivoted.main_index_value), 2) as dti_points,
-        {{ dti_value('weights.weight', 'unpivoted.main_index_value') }} as dti_value,
-        count(unpivoted.main_index_value) as main_indices_given,
-        count(*) as main_indices_scored
-    from unpivoted
-    inner join weights
-        on
-            unpivoted.methodology_id = weights.methodology_id
-            and unpivoted.main_index_code = weights.main_index_code
-    group by
-        unpivoted.row_number,
-        unpivoted.province,
-        unpivoted.assessment_year,
-        unpivoted.methodology_id,
-        unpivoted.published_dti,
-        unpivoted.published_rank
+        *,
+        round(dti_share, 4) as dti_value,
+        coalesce(round(dti_share, 4), published_dti) as ranked_dti
+    from published
 ),
 
 ranked as (
     select
         *,
-        rank() over (
-            partition by assessment_year, methodology_id order by dti_value desc
-        ) as recomputed_rank,
-        count(*) over (partition by assessment_year, methodology_id) as provinces_in_file
-    from recomputed
+        case
+            when ranked_dti is not null
+                then rank() over (
+                    partition by assessment_year, methodology_id, ranked_dti is null
+                    order by ranked_dti desc
+                )
+        end as recomputed_rank,
+        count(*) over (partition by assessment_year, methodology_id) as provinces_in_file,
+        bool_and(ranked_dti is not null)
+            over (partition by assessment_year, methodology_id)
+            as every_row_has_a_dti
+    from valued
 )
 
 select
     row_number as import_row_number,
     province,
+    province_as_published,
     assessment_year,
     methodology_id,
+    verdict,
     main_indices_given,
     main_indices_scored,
-    dti_points,
+    round(dti_points, 2) as dti_points,
     dti_value,
     published_dti,
     dti_value - published_dti as dti_difference,
     recomputed_rank::integer as recomputed_rank,
     published_rank,
-    -- 63 provinces were ranked up to assessment year 2024, 34 after the 2025 merger.
-    provinces_in_file = case when assessment_year <= 2024 then 63 else 34 end
+    every_row_has_a_dti
+    and provinces_in_file = case when assessment_year <= 2024 then 63 else 34 end
         as ranks_checked
 from ranked
