@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -33,16 +34,33 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 def run_dbt(args: list[str], url: str | None = None, check: bool = True) -> int:
-    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    if url:
-        env.update(dbt_env(url))
-    cmd = [dbt_executable(), *args, "--project-dir", str(DBT_PROJECT_DIR),
-           "--profiles-dir", str(DBT_PROJECT_DIR)]
-    proc = subprocess.run(cmd, env=env)
-    if check and proc.returncode != 0:
-        raise RuntimeError(f"dbt {' '.join(args)} failed with exit code {proc.returncode}")
-    return proc.returncode
+    """dbt in this process (dbt's programmatic runner: no interpreter start and imports
+    per call); exit code as the dbt command gives it: 0 ok, 1 failures, 2 error."""
+    from dbt.cli.main import dbtRunner
+
+    env = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **(dbt_env(url) if url else {})}
+    with _environment(env):
+        result = dbtRunner().invoke([*args, "--project-dir", str(DBT_PROJECT_DIR),
+                                     "--profiles-dir", str(DBT_PROJECT_DIR)])
+    code = 0 if result.success else 2 if result.exception is not None else 1
+    if check and code != 0:
+        raise RuntimeError(f"dbt {' '.join(args)} failed with exit code {code}")
+    return code
 
 
 def build_manifest() -> Path:
