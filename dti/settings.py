@@ -73,6 +73,12 @@ def airflow_log_level() -> str:
     return _get("DTI_AIRFLOW_LOG_LEVEL") or "WARNING"
 
 
+def sample_end_month() -> str | None:
+    """DTI_SAMPLE_END_MONTH (YYYY-MM): the last month sample exports cover; default the
+    last complete month, so the demo's data is as fresh as the calendar."""
+    return _get("DTI_SAMPLE_END_MONTH")
+
+
 def limit_override(name: str) -> str | None:
     """DTI_LIMIT_<NAME>: a bound of ingestion/config/limits.yaml, overridden."""
     return _get(f"DTI_LIMIT_{name.upper()}")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
+from dti.settings import sample_end_month
 from ingestion.registry import active
 from ingestion.text import strip_diacritics, to_cp1258_form
 
@@ -170,8 +171,16 @@ def public_service_months(seed: int, months: list[date]) -> dict[date, list[Agen
     }
 
 
-def default_months() -> list[date]:
-    return [date(2025, m, 1) for m in range(3, 9)]
+def default_months(today: date | None = None) -> list[date]:
+    """Six months ending with DTI_SAMPLE_END_MONTH, else with the last complete month."""
+    configured = sample_end_month()
+    if configured:
+        year, month = (int(x) for x in configured.split("-"))
+    else:
+        today = today or date.today()
+        year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    ends = year * 12 + month - 1
+    return [date(m // 12, m % 12 + 1, 1) for m in range(ends - 5, ends + 1)]
 
 
 def generate_public_services(out: Path, seed: int = 7,
