@@ -26,11 +26,11 @@ demo: $(STAMP)
 	$(BIN)/dti demo
 
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 # The lanes that need neither dbt nor Airflow: unit and warehouse.
 test-fast: $(STAMP)
-	$(BIN)/pytest -m "unit or warehouse"
+	$(BIN)/pytest -n 2 -m "unit or warehouse"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
