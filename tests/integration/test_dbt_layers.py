@@ -49,3 +49,10 @@ def test_one_yaml_per_folder_named_after_it():
             yamls = sorted(p.name for p in sub.glob("*.yml"))
             if any(sub.glob("*.sql")) or any(sub.glob("*.csv")) or yamls:
                 assert yamls == [f"_{sub.name}.yml"], (sub, yamls)
+
+
+def test_dbt_docs_open_on_the_project_overview(dbt_manifest):
+    """dbt docs serve opens on this project's overview, not dbt's generic welcome page."""
+    docs = json.loads(dbt_manifest.read_text())["docs"]
+    overview = docs["doc.dti.__overview__"]["block_contents"]
+    assert "docs/methodology.md" in overview and "fct_index_766" in overview
