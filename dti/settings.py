@@ -73,6 +73,17 @@ def airflow_log_level() -> str:
     return _get("DTI_AIRFLOW_LOG_LEVEL") or "WARNING"
 
 
+# The pool `dti airflow up` creates for tasks that load with Great Expectations or run
+# dbt (one slot per core).
+HEAVY_POOL = "dti_heavy"
+
+
+def heavy_pool() -> str:
+    """DTI_HEAVY_POOL: the Airflow pool of GX loads and dbt builds; default_pool unless
+    the deployment made one (`dti airflow up` sets it to dti_heavy)."""
+    return _get("DTI_HEAVY_POOL") or "default_pool"
+
+
 def sample_end_month() -> str | None:
     """DTI_SAMPLE_END_MONTH (YYYY-MM): the last month sample exports cover; default the
     last complete month, so the demo's data is as fresh as the calendar."""

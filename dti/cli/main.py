@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 
+from dti.cli.airflow import cmd_airflow
 from dti.cli.demo import cmd_demo
 from dti.cli.ingest import cmd_generate, cmd_ingest, cmd_pull
 from dti.cli.scores import cmd_dq_docs, cmd_manifest, cmd_reconcile, cmd_score, cmd_transform
@@ -85,6 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", choices=["table", "csv", "xlsx"], default="table")
     s.add_argument("--out", help="file to write for csv/xlsx")
     s.set_defaults(func=cmd_score)
+
+    af = sub.add_parser("airflow", help="the real Airflow services of this checkout, natively "
+                        "(LocalExecutor, UI on 127.0.0.1)")
+    af.add_argument("action", choices=["up", "down", "status"])
+    af.set_defaults(func=cmd_airflow)
 
     d = sub.add_parser("demo", help="the whole pipeline on sample data, through the DAGs")
     d.add_argument("--seed", type=int, default=7)

@@ -14,7 +14,7 @@ from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, 
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
 from dti.dbt_project import dbt_executable, manifest_path
-from dti.settings import DBT_PROJECT_DIR
+from dti.settings import DBT_PROJECT_DIR, heavy_pool
 
 PRODUCER_SUFFIX = "dbt_producer_watcher"
 
@@ -78,6 +78,7 @@ def _start_reporters_after_the_build(group: TaskGroup) -> None:
     tasks = {t.task_id: t for t in group.iter_tasks()}
     (producer,) = [t for tid, t in tasks.items() if tid.endswith("." + PRODUCER_SUFFIX)]
     producer.retries = 0
+    producer.pool = heavy_pool()
     for task in tasks.values():
         # A node task's retry runs dbt itself; it must not publish host:port Assets either.
         task.emit_datasets = False

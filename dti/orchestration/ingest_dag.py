@@ -9,6 +9,7 @@ from airflow.sdk import Param, dag, task
 
 from dti.orchestration.alerts import notify_failure
 from dti.orchestration.assets import RAW_ASSETS
+from dti.settings import heavy_pool
 
 
 def build_ingest_dag(source: str, schedule: str, doc_md: str, pull_portal: bool = False):
@@ -41,7 +42,8 @@ def build_ingest_dag(source: str, schedule: str, doc_md: str, pull_portal: bool 
 
             return [str(p) for p in discover(source, params["data_root"])]
 
-        @task(outlets=[RAW_ASSETS[source]], map_index_template="{{ task.op_kwargs['path'] }}")
+        @task(outlets=[RAW_ASSETS[source]], map_index_template="{{ task.op_kwargs['path'] }}",
+              pool=heavy_pool())
         def load_file(path: str, params=None) -> dict:
             from airflow.sdk.exceptions import AirflowFailException
 

@@ -1,0 +1,50 @@
+"""`dti airflow up|down|status`: the real Airflow services of this checkout, natively."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def cmd_airflow(args: argparse.Namespace) -> int:
+    from dti.orchestration.services import AirflowServices, ServicesError
+
+    services = AirflowServices.default()
+    if args.action == "status":
+        states = services.status()
+        for service, alive in states.items():
+            print(f"{service:<14} {'running' if alive else 'stopped'}")
+        if any(states.values()):
+            print(f"UI: {services.url()}  health: {services.health() or 'unreachable'}")
+        return 0 if all(states.values()) else 1
+    if args.action == "down":
+        stopped = services.down()
+        print("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
+        return 0
+    try:
+        ui = services.up(*_urls())
+    except ServicesError as exc:
+        print(f"error: {exc}")
+        return 1
+    print(f"Airflow is up: {ui} (api-server, scheduler, dag-processor, triggerer; "
+          f"logs in {services.home})")
+    shown = services.home / ".login_shown"
+    password = services.admin_password()
+    if password and not shown.exists():
+        print(f"Log in as admin / {password} (shown once; it stays in "
+              f"{services.passwords_file})")
+        shown.touch()
+    print("Stop with: .venv/bin/dti airflow down")
+    return 0
+
+
+def _urls() -> tuple[str, str]:
+    """The warehouse, and Airflow's own database `airflow` on the same server."""
+    from dti.warehouse.connection import warehouse_url
+    from dti.warehouse.embedded import ensure_database
+    from dti.warehouse.migrations import migrate
+
+    url = warehouse_url(start=True)
+    migrate(url)
+    server = url.rsplit("/", 1)[0]
+    ensure_database(server + "/postgres", "airflow")
+    return url, server + "/airflow"

@@ -1,0 +1,219 @@
+"""The real Airflow services of this checkout, natively from the venv (no Docker):
+api-server, scheduler, dag-processor and triggerer with the LocalExecutor, metadata in
+their own database (``airflow``) on the warehouse's server, the project's DAGs, the UI
+on 127.0.0.1. ``dti airflow up|down|status``.
+
+Sized to the machine: the executor runs up to four tasks per core (most of the dbt
+node tasks only read a result), and the tasks that load files with Great Expectations
+or run dbt share the pool ``dti_heavy`` of one slot per core. Overrides, from the
+environment: ``AIRFLOW__CORE__PARALLELISM``, ``DTI_HEAVY_POOL_SLOTS``, and
+``DTI_AIRFLOW_PORT`` for the UI port.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from dti.dbt_project import build_manifest
+from dti.orchestration.runtime import warehouse_env
+from dti.settings import DAGS_DIR, HEAVY_POOL, state_dir
+
+OVERRIDABLE = ("AIRFLOW__CORE__PARALLELISM",)
+SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer")
+HEALTH = ("metadatabase", "scheduler", "dag_processor", "triggerer")
+
+
+class ServicesError(RuntimeError):
+    pass
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _alive(pid: int) -> bool:
+    try:  # a child of this process that has exited is reaped here, not left a zombie
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _secret(path: Path) -> str:
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@dataclass(frozen=True)
+class AirflowServices:
+    home: Path
+
+    @classmethod
+    def default(cls) -> AirflowServices:
+        return cls(state_dir() / "airflow-services")
+
+    @property
+    def pid_dir(self) -> Path:
+        return self.home / "pids"
+
+    @property
+    def port_file(self) -> Path:
+        return self.home / "port"
+
+    @property
+    def passwords_file(self) -> Path:
+        return self.home / "simple_auth_manager_passwords.json.generated"
+
+    def port(self) -> int:
+        return int(self.port_file.read_text())
+
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port()}"
+
+    def env(self, warehouse_url: str, metadata_url: str, port: int) -> dict[str, str]:
+        cores = os.cpu_count() or 2
+        sync = metadata_url.replace("postgresql://", "postgresql+psycopg2://", 1)
+        defaults = {
+            "AIRFLOW_HOME": str(self.home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_DIR),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__CORE__PARALLELISM": str(4 * cores),
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sync,
+            "AIRFLOW__API__HOST": "127.0.0.1",
+            "AIRFLOW__API__PORT": str(port),
+            "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
+            "AIRFLOW__API_AUTH__JWT_SECRET": _secret(self.home / "jwt_secret"),
+            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(_free_port()),
+            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(_free_port()),
+            "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+            "AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY": "False",
+            "DTI_HEAVY_POOL": HEAVY_POOL,
+            "DTI_STATE_DIR": str(state_dir()),
+            **warehouse_env(warehouse_url),
+        }
+        # Sizing set in the environment wins.
+        return {**defaults, **{k: os.environ[k] for k in OVERRIDABLE if os.environ.get(k)}}
+
+    def _airflow(self, env: dict[str, str], *args: str) -> None:
+        airflow = str(Path(sys.executable).with_name("airflow"))
+        proc = subprocess.run([airflow, *args], env={**os.environ, **env},
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-5:])
+            raise ServicesError(f"airflow {' '.join(args)} failed: {tail}")
+
+    def pids(self) -> dict[str, int]:
+        out = {}
+        for service in SERVICES:
+            path = self.pid_dir / f"{service}.pid"
+            if path.exists():
+                out[service] = int(path.read_text())
+        return out
+
+    def up(self, warehouse_url: str, metadata_url: str, timeout: float = 180) -> str:
+        """Start what is not running; return the UI address once every service reports
+        healthy."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.pid_dir.mkdir(exist_ok=True)
+        running = {s for s, pid in self.pids().items() if _alive(pid)}
+        if not running:
+            requested = os.environ.get("DTI_AIRFLOW_PORT")
+            self.port_file.write_text(requested or str(_free_port()))
+        env = self.env(warehouse_url, metadata_url, self.port())
+        (self.home / "env.json").write_text(json.dumps(
+            {k: v for k, v in env.items() if "SECRET" not in k and "PASSWORD" not in k},
+            indent=1))
+        if not running:
+            build_manifest()  # Cosmos renders the transform DAG from it
+            self._airflow(env, "db", "migrate")
+            slots = os.environ.get("DTI_HEAVY_POOL_SLOTS") or str(os.cpu_count() or 2)
+            self._airflow(env, "pools", "set", HEAVY_POOL, slots,
+                          "Great Expectations loads and dbt builds")
+        for service in SERVICES:
+            if service in running:
+                continue
+            log = (self.home / f"{service}.log").open("ab")
+            proc = subprocess.Popen(
+                [str(Path(sys.executable).with_name("airflow")), service],
+                env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True)
+            (self.pid_dir / f"{service}.pid").write_text(str(proc.pid))
+        self.wait_healthy(timeout)
+        return self.url()
+
+    def health(self) -> dict[str, str]:
+        """Each component's status as the api-server reports it ({} when unreachable)."""
+        try:
+            with urllib.request.urlopen(f"{self.url()}/api/v2/monitor/health",
+                                        timeout=5) as resp:
+                body = json.load(resp)
+        except (OSError, ValueError, urllib.error.URLError):
+            return {}
+        return {k: (body.get(k) or {}).get("status", "unknown") for k in HEALTH}
+
+    def wait_healthy(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        health: dict[str, str] = {}
+        while time.monotonic() < deadline:
+            dead = [s for s, pid in self.pids().items() if not _alive(pid)]
+            if dead:
+                raise ServicesError(f"{', '.join(dead)} exited; see "
+                                    + ", ".join(str(self.home / f"{s}.log") for s in dead))
+            health = self.health()
+            if health and all(v == "healthy" for v in health.values()):
+                return
+            time.sleep(1)
+        raise ServicesError(f"not healthy after {timeout:.0f} s: {health or 'no api-server'}"
+                            f" (logs in {self.home})")
+
+    def admin_password(self) -> str | None:
+        if not self.passwords_file.exists():
+            return None
+        return json.loads(self.passwords_file.read_text()).get("admin")
+
+    def status(self) -> dict[str, bool]:
+        pids = self.pids()
+        return {s: s in pids and _alive(pids[s]) for s in SERVICES}
+
+    def down(self, timeout: float = 30) -> list[str]:
+        """Stop every service (its whole process group); return those that were running."""
+        stopped = []
+        for service, pid in self.pids().items():
+            if _alive(pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pid, signal.SIGTERM)
+                stopped.append(service)
+        deadline = time.monotonic() + timeout
+        for service, pid in self.pids().items():
+            while _alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            if _alive(pid):
+                os.killpg(pid, signal.SIGKILL)
+            (self.pid_dir / f"{service}.pid").unlink(missing_ok=True)
+        return stopped
