@@ -67,6 +67,25 @@ def _secret(path: Path) -> str:
     return path.read_text().strip()
 
 
+class AirflowApi:
+    """Airflow's REST API (v2) of the running services, logged in with a UI login."""
+
+    def __init__(self, base: str, username: str, password: str) -> None:
+        self.base = base
+        self.token = self.call("/auth/token", {"username": username, "password": password},
+                               "POST")["access_token"]
+
+    def call(self, path: str, body: dict | None = None, method: str = "GET") -> dict:
+        request = urllib.request.Request(
+            self.base + path, method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Content-Type": "application/json",
+                     **({"Authorization": f"Bearer {self.token}"}
+                        if getattr(self, "token", None) else {})})
+        with urllib.request.urlopen(request, timeout=60) as resp:
+            return json.load(resp)
+
+
 @dataclass(frozen=True)
 class AirflowServices:
     home: Path
@@ -191,6 +210,10 @@ class AirflowServices:
             time.sleep(1)
         raise ServicesError(f"not healthy after {timeout:.0f} s: {health or 'no api-server'}"
                             f" (logs in {self.home})")
+
+    def api(self) -> AirflowApi:
+        """The REST API, logged in as admin."""
+        return AirflowApi(self.url(), "admin", self.admin_password() or "")
 
     def admin_password(self) -> str | None:
         if not self.passwords_file.exists():

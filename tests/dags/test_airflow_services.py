@@ -3,9 +3,7 @@ dag-processor, triggerer; LocalExecutor; metadata in the warehouse server's `air
 database): they report healthy, the UI login works, the project's DAGs are parsed with
 no import error, a triggered ingest run loads its file, and `down` stops them all."""
 
-import json
 import time
-import urllib.request
 from datetime import date
 
 import psycopg
@@ -14,16 +12,6 @@ import pytest
 from dti.cli.main import main as dti
 
 pytestmark = pytest.mark.dag
-
-
-def api(base: str, path: str, token: str | None = None, body: dict | None = None,
-        method: str = "GET") -> dict:
-    request = urllib.request.Request(
-        base + path, method=method, data=None if body is None else json.dumps(body).encode(),
-        headers={"Content-Type": "application/json",
-                 **({"Authorization": f"Bearer {token}"} if token else {})})
-    with urllib.request.urlopen(request, timeout=30) as resp:
-        return json.load(resp)
 
 
 def test_airflow_up_runs_the_dags_and_down_stops_it(tmp_path, monkeypatch, pg_admin_url,
@@ -46,25 +34,22 @@ def test_airflow_up_runs_the_dags_and_down_stops_it(tmp_path, monkeypatch, pg_ad
         assert dti(["airflow", "up"]) == 0  # already up: nothing restarted
         assert "Log in as" not in capsys.readouterr().out  # ... not twice
 
-        base = services.url()
-        token = api(base, "/auth/token", body={"username": "admin",
-                                               "password": services.admin_password()},
-                    method="POST")["access_token"]
+        api = services.api().call  # logs in with the admin password
         deadline = time.monotonic() + 90
-        while len(dags := api(base, "/api/v2/dags", token)["dags"]) < 6:
+        while len(dags := api("/api/v2/dags")["dags"]) < 6:
             assert time.monotonic() < deadline, dags
             time.sleep(2)
-        assert api(base, "/api/v2/importErrors", token)["total_entries"] == 0
+        assert api("/api/v2/importErrors")["total_entries"] == 0
 
         (report,) = generate_public_services(tmp_path / "data" / "inbox",
                                              months=[date(2025, 5, 1)])
         dag = "/api/v2/dags/ingest_public_services"
-        api(base, dag, token, {"is_paused": False}, "PATCH")
-        run = api(base, dag + "/dagRuns", token,
+        api(dag, {"is_paused": False}, "PATCH")
+        run = api(dag + "/dagRuns",
                   {"logical_date": None, "conf": {"data_root": str(tmp_path / "data")}},
                   "POST")["dag_run_id"]
         deadline = time.monotonic() + 180
-        while (state := api(base, f"{dag}/dagRuns/{run}", token)["state"]) not in (
+        while (state := api(f"{dag}/dagRuns/{run}")["state"]) not in (
                 "success", "failed"):
             assert time.monotonic() < deadline
             time.sleep(2)

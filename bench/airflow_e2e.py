@@ -1,0 +1,131 @@
+"""The demo's exports through the real Airflow services, from drop to refreshed marts.
+
+Starts `dti airflow up` on a fresh state (embedded warehouse, LocalExecutor, sized to
+the machine), drops the demo's sample exports (seed 7, six months: 31 files) into the
+inbox, unpauses every DAG and triggers each ingest DAG once, as a data engineer would
+after a drop. Measures until a `transform_and_score` run that started after the last
+ingest run finished has succeeded (the marts hold every file), samples the summed
+resident memory of every Airflow process (services and the task processes they fork)
+once a second, then times one plain `dbt build` of the same warehouse state.
+
+    .venv/bin/python bench/airflow_e2e.py
+
+Ends with machine-readable lines: drop_to_marts_s=, peak_rss_gb=, cosmos_ratio= (the
+last transform run's wall time / the plain dbt build's).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+from common import table
+
+STATE = Path(tempfile.mkdtemp(prefix="dti-bench-airflow-"))
+os.environ["DTI_STATE_DIR"] = str(STATE / "state")
+os.environ["DTI_DATA_DIR"] = str(STATE / "data")
+os.environ.pop("DTI_WAREHOUSE_URL", None)
+
+from dti.cli.airflow import _urls  # noqa: E402
+from dti.dbt_project import run_dbt  # noqa: E402
+from dti.orchestration.services import AirflowServices  # noqa: E402
+from dti.samples.generate import generate  # noqa: E402
+from dti.warehouse.embedded import EmbeddedWarehouse  # noqa: E402
+
+INGEST = ["ingest_public_services", "ingest_document_logs", "ingest_soc_alerts",
+          "ingest_self_assessment"]
+
+
+def rss_of_groups(pgids: set[int]) -> int:
+    """Resident bytes of every process whose process group is one of the services'."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) in pgids:  # pgrp
+                total += int(fields[21]) * os.sysconf("SC_PAGE_SIZE")  # rss pages
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def when(text: str | None) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() if text else 0.0
+
+
+def main() -> None:
+    services = AirflowServices.default()
+    peak = [0]
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            peak[0] = max(peak[0], rss_of_groups(set(services.pids().values())))
+            time.sleep(1)
+
+    try:
+        start = time.perf_counter()
+        warehouse, metadata = _urls()
+        services.up(warehouse, metadata)
+        up_s = time.perf_counter() - start
+        threading.Thread(target=sample, daemon=True).start()
+        api = services.api().call
+        while len(api("/api/v2/dags")["dags"]) < 6:
+            time.sleep(1)
+
+        files = generate(STATE / "data" / "inbox", seed=7).files
+        dropped = time.time()
+        for dag in [*INGEST, "transform_and_score"]:
+            api(f"/api/v2/dags/{dag}", {"is_paused": False}, "PATCH")
+        for dag in INGEST:
+            api(f"/api/v2/dags/{dag}/dagRuns", {"logical_date": None}, "POST")
+
+        def runs(dag: str) -> list[dict]:
+            return api(f"/api/v2/dags/{dag}/dagRuns?limit=100")["dag_runs"]
+
+        while True:
+            ingest = [r for d in INGEST for r in runs(d)]
+            if any(r["state"] == "failed" for r in ingest):
+                sys.exit(f"an ingest run failed: {[r['dag_id'] for r in ingest]}")
+            done = [r for r in ingest if r["state"] == "success"]
+            last_ingest = max((when(r["end_date"]) for r in done), default=0.0)
+            final = [r for r in runs("transform_and_score")
+                     if r["state"] == "success" and when(r["start_date"]) >= last_ingest]
+            if len(done) == len(ingest) and len(done) >= len(INGEST) and final:
+                break
+            if time.time() - dropped > 3600:
+                sys.exit("no refreshed marts within an hour")
+            time.sleep(2)
+        drop_to_marts = when(final[0]["end_date"]) - dropped
+        transform_s = when(final[0]["end_date"]) - when(final[0]["start_date"])
+        stop.set()
+
+        clock = time.perf_counter()
+        run_dbt(["build", "--quiet"], warehouse)
+        plain_s = time.perf_counter() - clock
+    finally:
+        stop.set()
+        services.down()
+        EmbeddedWarehouse.default().stop()
+
+    print(table(["measure", "value"], [
+        ["files dropped", sum(map(len, files.values()))],
+        ["cores", os.cpu_count()],
+        ["services up (migrate, start, healthy) s", f"{up_s:.1f}"],
+        ["drop to refreshed marts s", f"{drop_to_marts:.1f}"],
+        ["last transform_and_score run s", f"{transform_s:.1f}"],
+        ["plain dbt build, same state s", f"{plain_s:.1f}"],
+        ["peak summed RSS of Airflow processes GB", f"{peak[0] / 1e9:.2f}"],
+    ]))
+    print(f"drop_to_marts_s={drop_to_marts:.1f}")
+    print(f"peak_rss_gb={peak[0] / 1e9:.2f}")
+    print(f"cosmos_ratio={transform_s / plain_s:.2f}")
+
+
+if __name__ == "__main__":
+    main()
