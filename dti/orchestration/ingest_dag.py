@@ -3,6 +3,7 @@ mapped task (one bad file fails only its own task), emit the raw table's Asset."
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime, timedelta
 
 from airflow.sdk import Param, dag, task
@@ -45,13 +46,17 @@ def build_ingest_dag(source: str, schedule: str, doc_md: str, pull_portal: bool 
         @task(outlets=[RAW_ASSETS[source]], map_index_template="{{ task.op_kwargs['path'] }}",
               pool=heavy_pool())
         def load_file(path: str, params=None) -> dict:
+            # Whether this task process started with GX imported (a preloading executor).
+            preloaded = "great_expectations" in sys.modules
+
             from airflow.sdk.exceptions import AirflowFailException
 
             from ingestion.inbox import process_file
             from ingestion.load import BatchRejected
 
             try:
-                return process_file(source, path, params["data_root"]).as_dict()
+                return {**process_file(source, path, params["data_root"]).as_dict(),
+                        "great_expectations_preloaded": preloaded}
             except BatchRejected as exc:
                 # A rejected file fails the same way on every try: no retries.
                 raise AirflowFailException(str(exc)) from exc

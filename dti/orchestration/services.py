@@ -119,7 +119,9 @@ class AirflowServices:
             "AIRFLOW_HOME": str(self.home),
             "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_DIR),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            # The LocalExecutor, with GX, dbt and Cosmos imported once before it forks.
+            "AIRFLOW__CORE__EXECUTOR": "dti.orchestration.executor.PreloadingLocalExecutor",
+            "GX_ANALYTICS_ENABLED": "False",
             "AIRFLOW__CORE__PARALLELISM": str(4 * cores),
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",

@@ -1,7 +1,9 @@
 """`dti airflow up` starts the real Airflow services natively (api-server, scheduler,
 dag-processor, triggerer; LocalExecutor; metadata in the warehouse server's `airflow`
 database): they report healthy, the UI login works, the project's DAGs are parsed with
-no import error, a triggered ingest run loads its file, and `down` stops them all."""
+no import error, a triggered ingest run loads its files in task processes that start
+with Great Expectations already imported (once, before the executor forked), and
+`down` stops them all."""
 
 import time
 from datetime import date
@@ -41,8 +43,8 @@ def test_airflow_up_runs_the_dags_and_down_stops_it(tmp_path, monkeypatch, pg_ad
             time.sleep(2)
         assert api("/api/v2/importErrors")["total_entries"] == 0
 
-        (report,) = generate_public_services(tmp_path / "data" / "inbox",
-                                             months=[date(2025, 5, 1)])
+        reports = generate_public_services(tmp_path / "data" / "inbox",
+                                           months=[date(2025, 5, 1), date(2025, 6, 1)])
         dag = "/api/v2/dags/ingest_public_services"
         api(dag, {"is_paused": False}, "PATCH")
         run = api(dag + "/dagRuns",
@@ -54,10 +56,13 @@ def test_airflow_up_runs_the_dags_and_down_stops_it(tmp_path, monkeypatch, pg_ad
             assert time.monotonic() < deadline
             time.sleep(2)
         assert state == "success"
+        loads = [api(f"{dag}/dagRuns/{run}/taskInstances/load_file/xcomEntries/return_value"
+                     f"?map_index={i}&deserialize=true")["value"] for i in range(len(reports))]
+        assert [x["status"] for x in loads] == ["loaded", "loaded"]
+        assert [x["great_expectations_preloaded"] for x in loads] == [True, True]
         with psycopg.connect(pg_admin_url.rsplit("/", 1)[0] + f"/{name}") as conn:
-            assert conn.execute("select status, rows_loaded from meta.batches "
-                                "where source_file like %s", (f"%{report.name}",)
-                                ).fetchall() == [("loaded", 14)]
+            assert conn.execute("select status, rows_loaded from meta.batches order by 1"
+                                ).fetchall() == [("loaded", 14), ("loaded", 14)]
     finally:
         assert dti(["airflow", "down"]) == 0
         with psycopg.connect(pg_admin_url, autocommit=True) as conn:
