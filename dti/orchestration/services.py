@@ -3,7 +3,7 @@ api-server, scheduler, dag-processor and triggerer with the LocalExecutor, metad
 their own database (``airflow``) on the warehouse's server, the project's DAGs, the UI
 on 127.0.0.1. ``dti airflow up|down|status``.
 
-Sized to the machine: the executor runs up to four tasks per core (most of the dbt
+Sized to the machine: the executor runs up to two tasks per core (most of the dbt
 node tasks only read a result), and the tasks that load files with Great Expectations
 or run dbt share the pool ``dti_heavy`` of one slot per core. Overrides, from the
 environment: ``AIRFLOW__CORE__PARALLELISM``, ``DTI_HEAVY_POOL_SLOTS``, and
@@ -122,7 +122,7 @@ class AirflowServices:
             # The LocalExecutor, with GX, dbt and Cosmos imported once before it forks.
             "AIRFLOW__CORE__EXECUTOR": "dti.orchestration.executor.PreloadingLocalExecutor",
             "GX_ANALYTICS_ENABLED": "False",
-            "AIRFLOW__CORE__PARALLELISM": str(4 * cores),
+            "AIRFLOW__CORE__PARALLELISM": str(2 * cores),
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sync,
