@@ -9,6 +9,8 @@ is left without a case.
 
 from __future__ import annotations
 
+import os
+
 import psycopg
 import pytest
 from psycopg import sql
@@ -140,6 +142,24 @@ CASES = [
 ]
 
 
+@pytest.fixture(scope="module")
+def cases_url(pg_admin_url, template_db):
+    """One database for every case of this module: each case lands its own table, and
+    validating in one database reuses one Great Expectations engine."""
+    from tests.conftest import clone_database, drop_database
+
+    name = f"dti_expectations_{os.getpid()}"
+    url = clone_database(pg_admin_url, template_db, name)
+    with psycopg.connect(url, autocommit=True) as conn, conn.transaction():
+        sync_registry(conn)
+        conn.execute(
+            "insert into meta.agencies (agency_code, name_vi, name_ascii, level, "
+            "province_code, valid_from) values (%s, 'Sở khác', 'So khac', 'department', "
+            "'000.00.00.H22', '2008-01-01')", (OTHER_PROVINCE_AGENCY,))
+    yield url
+    drop_database(pg_admin_url, name)
+
+
 def land(url: str, source: str, rows: list[dict], drop: str | None = None,
          add: str | None = None) -> str:
     suite = load_suite_document(source)
@@ -148,12 +168,6 @@ def land(url: str, source: str, rows: list[dict], drop: str | None = None,
     columns = [c for c in columns if c != drop] + ([add] if add else [])
     table = f"{source}_case"
     with psycopg.connect(url, autocommit=True) as conn:
-        with conn.transaction():
-            sync_registry(conn)
-            conn.execute(
-                "insert into meta.agencies (agency_code, name_vi, name_ascii, level, "
-                "province_code, valid_from) values (%s, 'Sở khác', 'So khac', 'department', "
-                "'000.00.00.H22', '2008-01-01')", (OTHER_PROVINCE_AGENCY,))
         conn.execute(sql.SQL("drop table if exists {}").format(sql.Identifier("landing", table)))
         conn.execute(sql.SQL("create table {} ({})").format(
             sql.Identifier("landing", table),
@@ -188,8 +202,8 @@ def run(url: str, source: str, change: dict):
 
 
 @pytest.mark.parametrize("source", sorted(BASE))
-def test_the_unbroken_batch_passes_every_rule(warehouse_url, source):
-    outcome = run(warehouse_url, source, {})
+def test_the_unbroken_batch_passes_every_rule(cases_url, source):
+    outcome = run(cases_url, source, {})
     assert outcome.table_failures == [] and outcome.warnings == []
     assert dict(outcome.row_failures) == {}
     assert all(r["success"] for r in outcome.results)
@@ -197,8 +211,8 @@ def test_the_unbroken_batch_passes_every_rule(warehouse_url, source):
 
 @pytest.mark.parametrize(("source", "rule", "change", "effect"), CASES,
                          ids=[f"{s}-{r}" for s, r, _, _ in CASES])
-def test_breaking_a_rule_has_its_effect(warehouse_url, source, rule, change, effect):
-    outcome = run(warehouse_url, source, change)
+def test_breaking_a_rule_has_its_effect(cases_url, source, rule, change, effect):
+    outcome = run(cases_url, source, change)
     if effect == "reject":
         assert rule in {f.rule for f in outcome.table_failures}
     elif effect == "warn":
