@@ -102,3 +102,18 @@ def test_an_unknown_service_key_fails_validation(compose_copy):
     valid, _, errors = compose_config(compose_copy)
     assert not valid
     assert "commnd" in errors
+
+
+def test_metabase_connects_with_a_bi_login_from_env():
+    """Profile "bi": a one-shot service makes the login `metabase` (bi_reader and nothing
+    more) with BI_PASSWORD from .env, after the migrations; Metabase starts after it."""
+    valid, config, errors = compose_config(PROJECT_DIR, {**SECRETS, "BI_PASSWORD": "e" * 32})
+    assert valid, errors
+    login = config["services"]["bi-login"]
+    assert login["command"] == ["dti", "bi-user", "metabase", "--password-env", "BI_PASSWORD"]
+    assert login["environment"]["BI_PASSWORD"] == "e" * 32
+    assert "DTI_WAREHOUSE_URL" in login["environment"]
+    assert login["depends_on"]["warehouse-migrate"]["condition"] == \
+        "service_completed_successfully"
+    assert config["services"]["metabase"]["depends_on"]["bi-login"]["condition"] == \
+        "service_completed_successfully"

@@ -34,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("name")
     b.add_argument("--password-file", help="where to write the password (default "
                                            ".dti/secrets/bi_<name>.password)")
+    b.add_argument("--password-env", metavar="VAR",
+                   help="take the password from this environment variable (e.g. BI_PASSWORD "
+                        "of a deployment's .env) instead of generating one")
     b.set_defaults(func=cmd_bi_user)
 
     sub.add_parser("migrate", help="apply warehouse/ migrations").set_defaults(func=cmd_migrate)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 
@@ -47,9 +48,18 @@ def cmd_bi_user(args: argparse.Namespace) -> int:
     from dti.warehouse.connection import warehouse_url
     from dti.warehouse.roles import create_bi_login
 
+    password = None
+    if args.password_env:
+        password = os.environ.get(args.password_env, "")
+        if not password:
+            print(f"error: {args.password_env} is empty: set it (e.g. in .env) to the BI "
+                  "login's password", file=sys.stderr)
+            return 2
     path = create_bi_login(warehouse_url(start=True), args.name,
-                           Path(args.password_file) if args.password_file else None)
-    print(f"BI login {args.name}: member of bi_reader only; password in {path} (mode 0600)")
+                           Path(args.password_file) if args.password_file else None,
+                           password)
+    where = f"password in {path} (mode 0600)" if path else f"password from {args.password_env}"
+    print(f"BI login {args.name}: member of bi_reader only; {where}")
     return 0
 
 

@@ -179,3 +179,27 @@ def test_the_server_from_the_lock_runs_the_warehouse(tmp_path, monkeypatch):
     finally:
         wh.destroy()
         embedded.postgres_bindir.cache_clear()
+
+
+def test_a_bi_login_takes_its_password_from_the_environment(warehouse_url, monkeypatch,
+                                                            capsys):
+    """`dti bi-user NAME --password-env VAR` (compose's bi-login service): the password
+    comes from VAR and is written nowhere; an empty VAR is an error naming it."""
+    from dti.cli.main import main
+
+    name = f"bi_env_{os.getpid()}"
+    monkeypatch.setenv("BI_PASSWORD", "")
+    assert main(["bi-user", name, "--password-env", "BI_PASSWORD"]) == 2
+    assert "BI_PASSWORD is empty" in capsys.readouterr().err
+    monkeypatch.setenv("BI_PASSWORD", "p" * 24)
+    try:
+        assert main(["bi-user", name, "--password-env", "BI_PASSWORD"]) == 0
+        assert "password from BI_PASSWORD" in capsys.readouterr().out
+        credentials = warehouse_url.split("@")[0].split("//")[1]
+        with psycopg.connect(warehouse_url.replace(credentials, f"{name}:{'p' * 24}")) as bi:
+            assert bi.execute("select current_user").fetchone() == (name,)
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                bi.execute("select * from meta.batches")
+    finally:
+        with psycopg.connect(warehouse_url, autocommit=True) as admin:
+            admin.execute(f"drop role if exists {name}")
