@@ -58,6 +58,10 @@ def run_dbt(args: list[str], url: str | None = None, check: bool = True) -> int:
         result = dbtRunner().invoke([*args, "--project-dir", str(DBT_PROJECT_DIR),
                                      "--profiles-dir", str(DBT_PROJECT_DIR)])
     code = 0 if result.success else 2 if result.exception is not None else 1
+    if result.exception is not None:
+        # dbt reports its own node failures; an invocation it could not start (an
+        # unknown option, a broken project) only comes back as this exception.
+        print(f"dbt: {str(result.exception).strip().splitlines()[0]}", file=sys.stderr)
     if check and code != 0:
         raise RuntimeError(f"dbt {' '.join(args)} failed with exit code {code}")
     return code

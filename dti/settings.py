@@ -7,6 +7,7 @@ Settings are read when asked for, not at import, so a test or a task can change 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 # The package is installed editable from the repository, so the repository root
@@ -84,10 +85,20 @@ def heavy_pool() -> str:
     return _get("DTI_HEAVY_POOL") or "default_pool"
 
 
-def sample_end_month() -> str | None:
+class SettingError(ValueError):
+    """A DTI_* variable holds something it cannot mean (the message names it)."""
+
+
+def sample_end_month() -> tuple[int, int] | None:
     """DTI_SAMPLE_END_MONTH (YYYY-MM): the last month sample exports cover; default the
     last complete month, so the demo's data is as fresh as the calendar."""
-    return _get("DTI_SAMPLE_END_MONTH")
+    value = _get("DTI_SAMPLE_END_MONTH")
+    if value is None:
+        return None
+    match = re.fullmatch(r"(\d{4})-(0[1-9]|1[0-2])", value.strip())
+    if not match:
+        raise SettingError(f"DTI_SAMPLE_END_MONTH={value!r}: not a month (YYYY-MM)")
+    return int(match[1]), int(match[2])
 
 
 def limit_override(name: str) -> str | None:

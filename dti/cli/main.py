@@ -12,6 +12,7 @@ from dti.cli.demo import cmd_demo
 from dti.cli.ingest import cmd_generate, cmd_ingest, cmd_pull
 from dti.cli.scores import cmd_dq_docs, cmd_manifest, cmd_reconcile, cmd_score, cmd_transform
 from dti.cli.warehouse import cmd_bi_user, cmd_migrate, cmd_warehouse
+from dti.settings import SettingError
 from ingestion.sources import SOURCES
 from ingestion.text import printable
 
@@ -105,8 +106,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["transform"]:
         # Everything after `transform` is dbt's, options included.
-        return cmd_transform(argparse.Namespace(dbt_args=argv[1:]))
-    args = build_parser().parse_args(argv)
+        args = argparse.Namespace(func=cmd_transform, dbt_args=argv[1:], debug=False,
+                                  verbose=False)
+    else:
+        args = build_parser().parse_args(argv)
     args.debug = args.debug or os.environ.get("DTI_DEBUG", "") not in ("", "0")
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
@@ -119,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except SettingError as exc:
+        print(printable(f"error: {exc}"), file=sys.stderr)
+        return 2
     except Exception as exc:
         # One line for people; the traceback is for developers (--debug, DTI_DEBUG=1).
         if args.debug:

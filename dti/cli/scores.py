@@ -84,13 +84,14 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     )
     from dti.warehouse.connection import warehouse_url
     from dti.warehouse.migrations import migrate
+    from ingestion.text import printable
 
     url = warehouse_url(start=True)
     migrate(url)
     try:
         rows = reconcile(url, Path(args.file))
     except ReconcileError as exc:
-        print(str(exc), file=sys.stderr)
+        print(printable(str(exc)), file=sys.stderr)
         return 2
     print(format_table(rows))
     print(format_merged(merged(url)))

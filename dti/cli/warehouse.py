@@ -55,9 +55,13 @@ def cmd_bi_user(args: argparse.Namespace) -> int:
             print(f"error: {args.password_env} is empty: set it (e.g. in .env) to the BI "
                   "login's password", file=sys.stderr)
             return 2
-    path = create_bi_login(warehouse_url(start=True), args.name,
-                           Path(args.password_file) if args.password_file else None,
-                           password)
+    try:
+        path = create_bi_login(warehouse_url(start=True), args.name,
+                               Path(args.password_file) if args.password_file else None,
+                               password)
+    except ValueError as exc:  # a name or password it refuses, said in one line
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     where = f"password in {path} (mode 0600)" if path else f"password from {args.password_env}"
     print(f"BI login {args.name}: member of bi_reader only; {where}")
     return 0

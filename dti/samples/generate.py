@@ -175,7 +175,7 @@ def default_months(today: date | None = None) -> list[date]:
     """Six months ending with DTI_SAMPLE_END_MONTH, else with the last complete month."""
     configured = sample_end_month()
     if configured:
-        year, month = (int(x) for x in configured.split("-"))
+        year, month = configured
     else:
         today = today or date.today()
         year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)

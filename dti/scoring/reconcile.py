@@ -76,10 +76,12 @@ def _number(path: Path, line: int, column: str, text: str) -> Decimal | None:
     if not text.strip():
         return None
     try:
-        return Decimal(text.strip().replace(",", "."))
-    except ArithmeticError as exc:
-        raise ReconcileError(f"{path.name}:{line}: column {column}: not a number: {text!r}"
-                             ) from exc
+        value = Decimal(text.strip().replace(",", "."))
+    except ArithmeticError:
+        value = None
+    if value is None or not value.is_finite():
+        raise ReconcileError(f"{path.name}:{line}: column {column}: not a number: {text!r}")
+    return value
 
 
 def _year(path: Path, line: int, text: str, m: Methodology) -> int:
@@ -96,36 +98,56 @@ def _year(path: Path, line: int, text: str, m: Methodology) -> int:
 
 def read_file(path: Path) -> list[tuple[list, dict[str, Decimal]]]:
     """Rows of the file as (row columns, main-index values), checked against the seeds."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            return _read_rows(path, csv.DictReader(fh))
+    except OSError as exc:
+        raise ReconcileError(f"{path.name}: cannot read it: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ReconcileError(f"{path.name}: not UTF-8 text (byte {exc.start} is not); save "
+                             "it as CSV UTF-8") from exc
+    except csv.Error as exc:
+        raise ReconcileError(f"{path.name}: not a readable CSV file: {exc}") from exc
+
+
+def _read_rows(path: Path, reader: csv.DictReader) -> list[tuple[list, dict[str, Decimal]]]:
     known = methodologies()
     all_codes = set().union(*(m.main_indices for m in known.values()))
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        header = reader.fieldnames or []
-        missing = [c for c in ROW_COLUMNS if c not in header]
-        if missing:
-            raise ReconcileError(f"{path.name}: missing columns {', '.join(missing)}")
-        value_columns = [c for c in header if c not in ROW_COLUMNS + OPTIONAL_COLUMNS]
-        unknown = [c for c in value_columns if c not in all_codes]
-        if unknown:
-            raise ReconcileError(f"{path.name}: columns {', '.join(unknown)} are no main index "
-                                 f"of any methodology ({', '.join(sorted(known))})")
-        rows = []
-        for line, r in enumerate(reader, start=2):
-            m = known.get((r["methodology"] or "").strip())
-            if m is None:
-                raise ReconcileError(f"{path.name}:{line}: methodology {r['methodology']!r} is "
-                                     f"not one of {', '.join(sorted(known))}")
-            values = {c: v for c in value_columns
-                      if (v := _number(path, line, c, r[c] or "")) is not None}
-            foreign = sorted(set(values) - m.main_indices)
-            if foreign:
-                raise ReconcileError(f"{path.name}:{line}: {', '.join(foreign)} is no main index "
-                                     f"of {m.methodology_id}")
-            rank = (r.get("published_rank") or "").strip()
-            rows.append(([r["province"].strip(), _year(path, line, r["year"], m),
-                          m.methodology_id,
-                          _number(path, line, "published_dti", r["published_dti"] or ""),
-                          int(rank) if rank else None], values))
+    header = reader.fieldnames or []
+    missing = [c for c in ROW_COLUMNS if c not in header]
+    if missing:
+        raise ReconcileError(f"{path.name}: missing columns {', '.join(missing)}")
+    value_columns = [c for c in header if c not in ROW_COLUMNS + OPTIONAL_COLUMNS]
+    unknown = [c for c in value_columns if c not in all_codes]
+    if unknown:
+        raise ReconcileError(f"{path.name}: columns {', '.join(unknown)} are no main index "
+                             f"of any methodology ({', '.join(sorted(known))})")
+    rows = []
+    for r in reader:
+        line = reader.line_num
+        fields = sum(v is not None for k, v in r.items() if k is not None) + len(r.get(None, []))
+        if fields != len(header):
+            raise ReconcileError(f"{path.name}:{line}: {fields} fields, the header has "
+                                 f"{len(header)}")
+        if not r["province"].strip():
+            raise ReconcileError(f"{path.name}:{line}: column province is empty")
+        m = known.get(r["methodology"].strip())
+        if m is None:
+            raise ReconcileError(f"{path.name}:{line}: methodology {r['methodology']!r} is "
+                                 f"not one of {', '.join(sorted(known))}")
+        values = {c: v for c in value_columns
+                  if (v := _number(path, line, c, r[c])) is not None}
+        foreign = sorted(set(values) - m.main_indices)
+        if foreign:
+            raise ReconcileError(f"{path.name}:{line}: {', '.join(foreign)} is no main index "
+                                 f"of {m.methodology_id}")
+        rank = (r.get("published_rank") or "").strip()
+        if rank and not rank.isdigit():
+            raise ReconcileError(f"{path.name}:{line}: column published_rank: not a rank: "
+                                 f"{rank!r}")
+        rows.append(([r["province"].strip(), _year(path, line, r["year"], m),
+                      m.methodology_id, _number(path, line, "published_dti", r["published_dti"]),
+                      int(rank) if rank else None], values))
     return rows
 
 

@@ -67,8 +67,25 @@ def test_a_difference_beyond_the_tolerance_fails(warehouse_url, tmp_path, capsys
     (QUANG_NINH_2020.replace("0.3955,,", "0.3955,0.5,"),
      "published.csv:3: nhan_thuc_so is no main index of DTI-2020"),
     ("Hà Nội,2022,DTI-2099,,,,,,,,,,,,0.5,", "published.csv:3: methodology 'DTI-2099'"),
+    ("Hà Nội,2022", "published.csv:3: 2 fields, the header has 16"),
+    (",2022,DTI-2022,,,,,,,,,,,,0.5,", "published.csv:3: column province is empty"),
+    ("Hà Nội,2022,DTI-2022,,,,,,,,,,,,NaN,", "published.csv:3: column published_dti: not a"),
+    ("Hà Nội,2022,DTI-2022,,,,,,,,,,,,0.5,first", "column published_rank: not a rank"),
 ])
 def test_a_bad_row_is_named_with_its_line(warehouse_url, tmp_path, capsys, row, message):
     path = write(tmp_path, DA_NANG_2022, row)
     assert dti(["reconcile", str(path)]) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"\xff\xfeprovince\n", "published.csv: not UTF-8 text (byte 0 is not)"),
+    (None, "published.csv: cannot read it: No such file or directory"),
+])
+def test_an_unreadable_file_is_one_line(warehouse_url, tmp_path, capsys, content, message):
+    path = tmp_path / "published.csv"
+    if content is not None:
+        path.write_bytes(content)
+    assert dti(["reconcile", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and len(err.splitlines()) == 1

@@ -51,3 +51,11 @@ def test_bi_reader_reads_every_mart(built_warehouse):
         conn.execute("set role bi_reader")
         for mart in MARTS:
             conn.execute(f"select count(*) from marts.{mart}")
+
+
+def test_an_option_dbt_does_not_know_is_one_line(warehouse_url, capsys):
+    from dti.cli.main import main
+
+    assert main(["transform", "--bogus-flag"]) == 2
+    err = capsys.readouterr().err
+    assert "dbt: No such option '--bogus-flag'" in err and "Traceback" not in err

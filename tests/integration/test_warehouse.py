@@ -191,6 +191,10 @@ def test_a_bi_login_takes_its_password_from_the_environment(warehouse_url, monke
     monkeypatch.setenv("BI_PASSWORD", "")
     assert main(["bi-user", name, "--password-env", "BI_PASSWORD"]) == 2
     assert "BI_PASSWORD is empty" in capsys.readouterr().err
+    monkeypatch.setenv("BI_PASSWORD", "short")
+    assert main(["bi-user", name, "--password-env", "BI_PASSWORD"]) == 2
+    assert capsys.readouterr().err == \
+        "error: a BI password has at least 16 characters (openssl rand -hex 16)\n"
     monkeypatch.setenv("BI_PASSWORD", "p" * 24)
     try:
         assert main(["bi-user", name, "--password-env", "BI_PASSWORD"]) == 0
