@@ -31,9 +31,11 @@ os.environ["DTI_STATE_DIR"] = str(STATE / "state")
 os.environ["DTI_DATA_DIR"] = str(STATE / "data")
 os.environ.pop("DTI_WAREHOUSE_URL", None)
 
-from dti.cli.airflow import _urls  # noqa: E402
 from dti.dbt_project import run_dbt  # noqa: E402
-from dti.orchestration.services import AirflowServices  # noqa: E402
+from dti.orchestration.services import (  # noqa: E402
+    AirflowServices,
+    warehouse_and_metadata_urls,
+)
 from dti.samples.generate import generate  # noqa: E402
 from dti.warehouse.embedded import EmbeddedWarehouse  # noqa: E402
 
@@ -76,7 +78,7 @@ def main() -> None:
 
     try:
         start = time.perf_counter()
-        warehouse, metadata = _urls()
+        warehouse, metadata = warehouse_and_metadata_urls()
         services.up(warehouse, metadata)
         up_s = time.perf_counter() - start
         threading.Thread(target=sample, daemon=True).start()

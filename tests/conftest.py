@@ -24,11 +24,7 @@ os.environ["DTI_DBT_PROJECT_DIR"] = str(_SESSION_DIR / "dbt_project")
 os.environ["DTI_SAMPLE_END_MONTH"] = "2025-08"
 from dti.orchestration.runtime import airflow_env  # noqa: E402
 
-# The metadata database commits on every XCom the dbt producer pushes (about a
-# thousand per run): in memory-backed storage when the machine has it.
-_AIRFLOW_HOME = (Path(tempfile.mkdtemp(prefix="dti-tests-airflow-", dir="/dev/shm"))
-                 if Path("/dev/shm").is_dir() else _SESSION_DIR / "airflow")
-os.environ.update(airflow_env(_AIRFLOW_HOME))
+os.environ.update(airflow_env(_SESSION_DIR / "airflow"))
 os.environ["DTI_STATE_DIR"] = str(_SESSION_DIR / "state")
 os.environ.pop("DTI_WAREHOUSE_URL", None)
 
@@ -182,11 +178,6 @@ def built_dag_env(built_warehouse, airflow_db, dbt_manifest, monkeypatch):
     for key, value in warehouse_env(built_warehouse).items():
         monkeypatch.setenv(key, value)
     return built_warehouse
-
-
-def pytest_sessionfinish(session, exitstatus):
-    if str(_AIRFLOW_HOME).startswith("/dev/shm/"):
-        shutil.rmtree(_AIRFLOW_HOME, ignore_errors=True)
 
 
 _LANES = ("unit", "warehouse", "dbt", "dag")

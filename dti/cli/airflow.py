@@ -6,7 +6,11 @@ import argparse
 
 
 def cmd_airflow(args: argparse.Namespace) -> int:
-    from dti.orchestration.services import AirflowServices, ServicesError
+    from dti.orchestration.services import (
+        AirflowServices,
+        ServicesError,
+        warehouse_and_metadata_urls,
+    )
 
     services = AirflowServices.default()
     if args.action == "status":
@@ -21,7 +25,7 @@ def cmd_airflow(args: argparse.Namespace) -> int:
         print("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
         return 0
     try:
-        ui = services.up(*_urls())
+        ui = services.up(*warehouse_and_metadata_urls())
     except ServicesError as exc:
         print(f"error: {exc}")
         return 1
@@ -36,15 +40,3 @@ def cmd_airflow(args: argparse.Namespace) -> int:
     print("Stop with: .venv/bin/dti airflow down")
     return 0
 
-
-def _urls() -> tuple[str, str]:
-    """The warehouse, and Airflow's own database `airflow` on the same server."""
-    from dti.warehouse.connection import warehouse_url
-    from dti.warehouse.embedded import ensure_database
-    from dti.warehouse.migrations import migrate
-
-    url = warehouse_url(start=True)
-    migrate(url)
-    server = url.rsplit("/", 1)[0]
-    ensure_database(server + "/postgres", "airflow")
-    return url, server + "/airflow"

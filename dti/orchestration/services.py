@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dti.dbt_project import build_manifest
-from dti.orchestration.runtime import warehouse_env
-from dti.settings import DAGS_DIR, HEAVY_POOL, state_dir
+from dti.orchestration.runtime import airflow_env, warehouse_env
+from dti.settings import HEAVY_POOL, state_dir
 
 OVERRIDABLE = ("AIRFLOW__CORE__PARALLELISM",)
 SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer")
@@ -67,11 +67,26 @@ def _secret(path: Path) -> str:
     return path.read_text().strip()
 
 
+def warehouse_and_metadata_urls() -> tuple[str, str]:
+    """The warehouse (started and migrated), and Airflow's own database `airflow` on
+    the same server (created when missing)."""
+    from dti.warehouse.connection import warehouse_url
+    from dti.warehouse.embedded import ensure_database
+    from dti.warehouse.migrations import migrate
+
+    url = warehouse_url(start=True)
+    migrate(url)
+    server = url.rsplit("/", 1)[0]
+    ensure_database(server + "/postgres", "airflow")
+    return url, server + "/airflow"
+
+
 class AirflowApi:
     """Airflow's REST API (v2) of the running services, logged in with a UI login."""
 
     def __init__(self, base: str, username: str, password: str) -> None:
         self.base = base
+        self.token: str | None = None
         self.token = self.call("/auth/token", {"username": username, "password": password},
                                "POST")["access_token"]
 
@@ -80,8 +95,7 @@ class AirflowApi:
             self.base + path, method=method,
             data=None if body is None else json.dumps(body).encode(),
             headers={"Content-Type": "application/json",
-                     **({"Authorization": f"Bearer {self.token}"}
-                        if getattr(self, "token", None) else {})})
+                     **({"Authorization": f"Bearer {self.token}"} if self.token else {})})
         with urllib.request.urlopen(request, timeout=60) as resp:
             return json.load(resp)
 
@@ -116,9 +130,10 @@ class AirflowServices:
         cores = os.cpu_count() or 2
         sync = metadata_url.replace("postgresql://", "postgresql+psycopg2://", 1)
         defaults = {
-            "AIRFLOW_HOME": str(self.home),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_DIR),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            # What in-process runs use (home, DAG folder, Cosmos settings), then what
+            # services need on top: their own database, executor, API and logs.
+            **airflow_env(self.home),
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
             # The LocalExecutor, with GX, dbt and Cosmos imported once before it forks.
             "AIRFLOW__CORE__EXECUTOR": "dti.orchestration.executor.PreloadingLocalExecutor",
             "GX_ANALYTICS_ENABLED": "False",
@@ -126,14 +141,11 @@ class AirflowServices:
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sync,
-            "AIRFLOW__API__HOST": "127.0.0.1",
             "AIRFLOW__API__PORT": str(port),
             "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
             "AIRFLOW__API_AUTH__JWT_SECRET": _secret(self.home / "jwt_secret"),
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(_free_port()),
             "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(_free_port()),
-            "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
-            "AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY": "False",
             "DTI_HEAVY_POOL": HEAVY_POOL,
             "DTI_STATE_DIR": str(state_dir()),
             **warehouse_env(warehouse_url),
