@@ -3,7 +3,8 @@
 Loads validate in short-lived processes with an ephemeral GX context, so the
 warehouse is the record: each run's result is kept in ``dq.validation_runs``. This
 module puts the suites and the latest results into a fresh context and has GX
-render its static HTML site.
+render its static HTML site, which then carries its own scripts and styles
+(``offline_assets``): it opens on a network with no way out.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import psycopg
 
+from dti.quality.offline_assets import localise_site
 from dti.settings import EXPECTATIONS_DIR, state_dir
 from ingestion.validation import load_suite_document
 
@@ -61,4 +63,5 @@ def build_docs(url: str, out: Path | None = None, limit: int = 200) -> Path:
         )
         ctx.validation_results_store.set(key, validation)
     ctx.build_data_docs(site_names=["dti"])
+    localise_site(out)
     return out / "index.html"
