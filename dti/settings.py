@@ -89,6 +89,42 @@ class SettingError(ValueError):
     """A DTI_* variable holds something it cannot mean (the message names it)."""
 
 
+def retry_delay_seconds() -> int:
+    """DTI_RETRY_DELAY_SECONDS: wait before a failed ingest task is tried again (120)."""
+    value = _get("DTI_RETRY_DELAY_SECONDS") or "120"
+    if not value.isdigit():
+        raise SettingError(f"DTI_RETRY_DELAY_SECONDS={value!r}: not a number of seconds")
+    return int(value)
+
+
+def airflow_executor() -> str:
+    """DTI_AIRFLOW_EXECUTOR: what `dti airflow up` runs tasks with: local (one machine,
+    the default) or celery (workers on this and other hosts, through a broker)."""
+    value = (_get("DTI_AIRFLOW_EXECUTOR") or "local").lower()
+    if value not in ("local", "celery"):
+        raise SettingError(f"DTI_AIRFLOW_EXECUTOR={value!r}: local or celery")
+    return value
+
+
+def celery_broker_url() -> str:
+    """DTI_CELERY_BROKER_URL: the Celery broker of `dti airflow up` under celery."""
+    return _get("DTI_CELERY_BROKER_URL") or "redis://127.0.0.1:6379/0"
+
+
+def celery_workers() -> int:
+    """DTI_CELERY_WORKERS: Celery workers `dti airflow up` starts on this host (1)."""
+    value = _get("DTI_CELERY_WORKERS") or "1"
+    if not value.isdigit() or int(value) < 1:
+        raise SettingError(f"DTI_CELERY_WORKERS={value!r}: a number of workers, 1 or more")
+    return int(value)
+
+
+def celery_queue() -> str:
+    """DTI_CELERY_QUEUE: the queue this deployment's tasks and workers use, so two
+    deployments can share one broker."""
+    return _get("DTI_CELERY_QUEUE") or "dti"
+
+
 def sample_end_month() -> tuple[int, int] | None:
     """DTI_SAMPLE_END_MONTH (YYYY-MM): the last month sample exports cover; default the
     last complete month, so the demo's data is as fresh as the calendar."""

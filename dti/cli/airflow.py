@@ -24,12 +24,17 @@ def cmd_airflow(args: argparse.Namespace) -> int:
         stopped = services.down()
         print("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
         return 0
+    from dti.settings import airflow_executor, celery_workers
+
+    celery = airflow_executor() == "celery"
     try:
-        ui = services.up(*warehouse_and_metadata_urls())
+        ui = services.up(*warehouse_and_metadata_urls(),
+                         workers=celery_workers() if celery else 0)
     except ServicesError as exc:
         print(f"error: {exc}")
         return 1
-    print(f"Airflow is up: {ui} (api-server, scheduler, dag-processor, triggerer; "
+    workers = f", {celery_workers()} Celery worker(s)" if celery else ""
+    print(f"Airflow is up: {ui} (api-server, scheduler, dag-processor, triggerer{workers}; "
           f"logs in {services.home})")
     shown = services.home / ".login_shown"
     password = services.admin_password()

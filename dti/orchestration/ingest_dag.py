@@ -10,7 +10,7 @@ from airflow.sdk import Param, dag, task
 
 from dti.orchestration.alerts import notify_failure
 from dti.orchestration.assets import RAW_ASSETS
-from dti.settings import heavy_pool
+from dti.settings import heavy_pool, retry_delay_seconds
 
 
 def build_ingest_dag(source: str, schedule: str, doc_md: str, pull_portal: bool = False):
@@ -30,7 +30,7 @@ def build_ingest_dag(source: str, schedule: str, doc_md: str, pull_portal: bool 
         schedule=schedule,
         catchup=False,
         max_active_runs=1,
-        default_args={"retries": 2, "retry_delay": timedelta(minutes=2),
+        default_args={"retries": 2, "retry_delay": timedelta(seconds=retry_delay_seconds()),
                       "on_failure_callback": notify_failure},
         params=params,
         tags=["dti", "ingest", source],

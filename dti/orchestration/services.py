@@ -8,6 +8,12 @@ node tasks only read a result), and the tasks that load files with Great Expecta
 or run dbt share the pool ``dti_heavy`` of one slot per core. Overrides, from the
 environment: ``AIRFLOW__CORE__PARALLELISM``, ``DTI_HEAVY_POOL_SLOTS``, and
 ``DTI_AIRFLOW_PORT`` for the UI port.
+
+``DTI_AIRFLOW_EXECUTOR=celery`` runs the CeleryExecutor instead: the same services,
+``DTI_CELERY_WORKERS`` Celery workers on this host (each its own process group, its
+own log-server port), the broker at ``DTI_CELERY_BROKER_URL`` and task results in
+Airflow's database. A worker on another host is ``airflow celery worker`` with the
+environment written to ``env.json`` (secrets added).
 """
 
 from __future__ import annotations
@@ -28,10 +34,17 @@ from pathlib import Path
 
 from dti.dbt_project import build_manifest
 from dti.orchestration.runtime import airflow_env, warehouse_env
-from dti.settings import HEAVY_POOL, state_dir
+from dti.settings import (
+    HEAVY_POOL,
+    airflow_executor,
+    celery_broker_url,
+    celery_queue,
+    state_dir,
+)
 
 OVERRIDABLE = ("AIRFLOW__CORE__PARALLELISM",)
 SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer")
+WORKER_PREFIX = "celery-worker-"
 HEALTH = ("metadatabase", "scheduler", "dag_processor", "triggerer")
 
 
@@ -150,6 +163,14 @@ class AirflowServices:
             "DTI_STATE_DIR": str(state_dir()),
             **warehouse_env(warehouse_url),
         }
+        if airflow_executor() == "celery":
+            defaults.update({
+                "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+                "AIRFLOW__CELERY__BROKER_URL": celery_broker_url(),
+                "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + metadata_url,
+                "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(cores),
+                "AIRFLOW__OPERATORS__DEFAULT_QUEUE": celery_queue(),
+            })
         # Sizing set in the environment wins.
         return {**defaults, **{k: os.environ[k] for k in OVERRIDABLE if os.environ.get(k)}}
 
@@ -162,16 +183,45 @@ class AirflowServices:
             raise ServicesError(f"airflow {' '.join(args)} failed: {tail}")
 
     def pids(self) -> dict[str, int]:
-        out = {}
-        for service in SERVICES:
-            path = self.pid_dir / f"{service}.pid"
-            if path.exists():
-                out[service] = int(path.read_text())
-        return out
+        """Every service and worker started here, by name, with its process id."""
+        if not self.pid_dir.exists():
+            return {}
+        return {p.stem: int(p.read_text()) for p in sorted(self.pid_dir.glob("*.pid"))}
 
-    def up(self, warehouse_url: str, metadata_url: str, timeout: float = 180) -> str:
+    def _spawn(self, name: str, env: dict[str, str], *args: str) -> int:
+        log = (self.home / f"{name}.log").open("ab")
+        proc = subprocess.Popen(
+            [str(Path(sys.executable).with_name("airflow")), *args],
+            env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True)
+        (self.pid_dir / f"{name}.pid").write_text(str(proc.pid))
+        return proc.pid
+
+    def start_worker(self, name: str, env: dict[str, str], timeout: float = 120) -> int:
+        """One Celery worker (its own process group, log-server port and name) on the
+        deployment's queue; returns its pid once it is ready for tasks."""
+        log = self.home / f"{WORKER_PREFIX}{name}.log"
+        start = log.stat().st_size if log.exists() else 0
+        pid = self._spawn(
+            f"{WORKER_PREFIX}{name}",
+            {**env, "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(_free_port())},
+            "celery", "worker", "--queues", env["AIRFLOW__OPERATORS__DEFAULT_QUEUE"],
+            "--celery-hostname", f"{name}@%h")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not _alive(pid):
+                raise ServicesError(f"celery worker {name} exited; see {log}")
+            with log.open("rb") as fh:
+                fh.seek(start)
+                if b" ready." in fh.read():
+                    return pid
+            time.sleep(0.5)
+        raise ServicesError(f"celery worker {name} not ready after {timeout:.0f} s; see {log}")
+
+    def up(self, warehouse_url: str, metadata_url: str, timeout: float = 180,
+           workers: int = 1) -> str:
         """Start what is not running; return the UI address once every service reports
-        healthy."""
+        healthy (and, under Celery, ``workers`` workers are ready)."""
         self.home.mkdir(parents=True, exist_ok=True)
         self.pid_dir.mkdir(exist_ok=True)
         running = {s for s, pid in self.pids().items() if _alive(pid)}
@@ -189,15 +239,13 @@ class AirflowServices:
             self._airflow(env, "pools", "set", HEAVY_POOL, slots,
                           "Great Expectations loads and dbt builds")
         for service in SERVICES:
-            if service in running:
-                continue
-            log = (self.home / f"{service}.log").open("ab")
-            proc = subprocess.Popen(
-                [str(Path(sys.executable).with_name("airflow")), service],
-                env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True)
-            (self.pid_dir / f"{service}.pid").write_text(str(proc.pid))
+            if service not in running:
+                self._spawn(service, env, service)
         self.wait_healthy(timeout)
+        if env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor":
+            for n in range(1, workers + 1):
+                if f"{WORKER_PREFIX}{n}" not in running:
+                    self.start_worker(str(n), env)
         return self.url()
 
     def health(self) -> dict[str, str]:
@@ -214,7 +262,8 @@ class AirflowServices:
         deadline = time.monotonic() + timeout
         health: dict[str, str] = {}
         while time.monotonic() < deadline:
-            dead = [s for s, pid in self.pids().items() if not _alive(pid)]
+            dead = [s for s, pid in self.pids().items()
+                    if s in SERVICES and not _alive(pid)]
             if dead:
                 raise ServicesError(f"{', '.join(dead)} exited; see "
                                     + ", ".join(str(self.home / f"{s}.log") for s in dead))
@@ -236,7 +285,8 @@ class AirflowServices:
 
     def status(self) -> dict[str, bool]:
         pids = self.pids()
-        return {s: s in pids and _alive(pids[s]) for s in SERVICES}
+        return {s: s in pids and _alive(pids[s]) for s in (*SERVICES, *sorted(
+            set(pids) - set(SERVICES)))}
 
     def down(self, timeout: float = 30) -> list[str]:
         """Stop every service (its whole process group); return those that were running."""

@@ -1,8 +1,11 @@
 """A BI login reads the marts with their descriptions: every mart table and column
-carries its dbt description as a PostgreSQL comment (persist_docs)."""
+carries its dbt description as a PostgreSQL comment (persist_docs); the README's BI
+queries run as written, and the engineers' lineage query is refused."""
 
 import json
 import os
+import re
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -11,6 +14,18 @@ from dti.dbt_project import manifest_path
 from dti.warehouse.roles import create_bi_login
 
 pytestmark = pytest.mark.dbt
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_sql(section: str) -> list[str]:
+    """The ```sql blocks of one README section (up to the next heading of its level)."""
+    text = README.read_text()
+    start = text.index(section)
+    level = section.split(" ")[0]
+    end = text.find(f"\n{level} ", start + len(section))
+    body = text[start:end if end > 0 else None]
+    return re.findall(r"```sql\n(.*?)```", body, flags=re.S)
 
 
 def test_a_bi_login_reads_every_mart_description(built_warehouse, dbt_manifest, tmp_path):
@@ -34,10 +49,20 @@ def test_a_bi_login_reads_every_mart_description(built_warehouse, dbt_manifest, 
                 "and not a.attisdropped where n.nspname = 'marts' and c.relkind = 'r'"
             ).fetchall()
             bi.execute("select count(*) from marts.dti_scores")  # and reads the data
+            answers = [bi.execute(query).fetchall()
+                       for query in readme_sql("### Querying the marts as a BI user")]
+            (lineage,) = [q for q in readme_sql("## DTI methodology and scores")
+                          if "meta.batches" in q]
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                bi.execute(lineage)
     finally:
         with psycopg.connect(built_warehouse, autocommit=True) as admin:
             admin.execute(f"drop owned by {login}")
             admin.execute(f"drop role {login}")
+    assert len(answers) == 3
+    ranking, progress, _thin_evidence = answers  # the sample set quarantines nothing
+    assert [rank for *_, rank, _units, _share in ranking][:1] == [1]
+    assert progress and all(name for _, name, _, _ in progress)
     assert set(tables) == set(marts)
     for name, comment in tables.items():
         assert comment.strip() == marts[name]["description"].strip(), name
