@@ -25,14 +25,14 @@ def cmd_manifest(args: argparse.Namespace) -> int:
 def print_scores(url: str, period: date | None) -> int:
     import psycopg
 
-    from dti.scoring.index_766 import format_progress_table, latest_period, progress_scores
+    from dti.scoring.index_766 import format_index_766_table, index_766_scores, latest_period
 
     with psycopg.connect(url) as conn:
         period = period or latest_period(conn)
         if period is None:
             print("no scores yet: ingest some exports and run `dti transform`", file=sys.stderr)
             return 1
-        print(format_progress_table(period, progress_scores(conn, period)))
+        print(format_index_766_table(period, index_766_scores(conn, period)))
     return 0
 
 

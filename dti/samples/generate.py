@@ -26,6 +26,26 @@ HEADERS = [
     "Đang giải quyết trong hạn", "Đang giải quyết quá hạn",
     "Trả kết quả điện tử", "Số hóa hồ sơ", "Hồ sơ có phí/lệ phí", "Thanh toán trực tuyến",
     "Số hồ sơ đã xử lý", "Không hài lòng",
+    # the inputs of the other 766 items (what newer one-stop-shop systems add)
+    "TTHC phải công bố, công khai",
+    "TTHC công bố, công khai đúng hạn",
+    "Hồ sơ đồng bộ lên Cổng DVC quốc gia",
+    "Hồ sơ công khai tiến độ đúng hạn",
+    "Hồ sơ của TTHC đủ điều kiện toàn trình",
+    "TTHC có phí, lệ phí",
+    "TTHC có thanh toán trực tuyến",
+    "TTHC phát sinh hồ sơ có phí",
+    "Phản ánh, kiến nghị đến hạn xử lý",
+    "Phản ánh, kiến nghị xử lý đúng hạn",
+    "Phản ánh, kiến nghị được đánh giá",
+    "Phản ánh, kiến nghị hài lòng",
+    "Hồ sơ có kết quả là giấy tờ",
+    "Bản sao chứng thực",
+    "Chứng thực bản sao điện tử",
+    "Hồ sơ tái sử dụng dữ liệu số hóa",
+    "Kết quả số hóa được chia sẻ",
+    "Hồ sơ xác thực qua CSDL dân cư",
+    "Hồ sơ điền sẵn từ CSDL dân cư",
 ]
 
 # Monthly dossier volume by department (by its number in the agency code).
@@ -55,6 +75,25 @@ class AgencyMonth:
     paid_online: int = 0
     handled: int = 0
     dissatisfied: int = 0
+    procedures_to_publish: int = 0
+    procedures_published_on_time: int = 0
+    dossiers_synced: int = 0
+    dossiers_progress_published: int = 0
+    received_of_full_online_procedures: int = 0
+    procedures_with_fees: int = 0
+    procedures_with_online_payment: int = 0
+    procedures_with_fee_dossiers: int = 0
+    petitions_due: int = 0
+    petitions_handled_on_time: int = 0
+    petitions_rated: int = 0
+    petitions_satisfied: int = 0
+    resolved_with_document_result: int = 0
+    copies_certified: int = 0
+    copies_certified_electronic: int = 0
+    dossiers_reusing_data: int = 0
+    results_shared: int = 0
+    dossiers_population_verified: int = 0
+    dossiers_population_prefilled: int = 0
 
     @property
     def counts(self) -> list[int]:
@@ -62,7 +101,19 @@ class AgencyMonth:
                 self.received_postal, self.resolved_early, self.resolved_on_time,
                 self.resolved_late, self.in_progress_within_deadline, self.in_progress_overdue,
                 self.results_electronic, self.dossiers_digitised, self.dossiers_with_fees,
-                self.paid_online, self.handled, self.dissatisfied]
+                self.paid_online, self.handled, self.dissatisfied,
+                *(getattr(self, name) for name in INDEX_766_INPUTS)]
+
+
+INDEX_766_INPUTS = (
+    "procedures_to_publish", "procedures_published_on_time", "dossiers_synced",
+    "dossiers_progress_published", "received_of_full_online_procedures", "procedures_with_fees",
+    "procedures_with_online_payment", "procedures_with_fee_dossiers", "petitions_due",
+    "petitions_handled_on_time", "petitions_rated", "petitions_satisfied",
+    "resolved_with_document_result", "copies_certified", "copies_certified_electronic",
+    "dossiers_reusing_data", "results_shared", "dossiers_population_verified",
+    "dossiers_population_prefilled",
+)
 
 
 def vn_int(n: int) -> str:
@@ -97,14 +148,51 @@ def simulate_month(rng: random.Random, code: str, name: str, period: date) -> Ag
     extra = random.Random(f"{code}|{period}")
     handled = resolved_in_time + late
     with_fees = int(received * extra.uniform(0.2, 0.6))
+    e_results = int(handled * extra.uniform(0.6, 1.0))
     return AgencyMonth(code, name, period, online, full_online, in_person, postal,
                        early, resolved_in_time - early, late, in_within, in_overdue,
-                       results_electronic=int(handled * extra.uniform(0.6, 1.0)),
+                       results_electronic=e_results,
                        dossiers_digitised=int(received * extra.uniform(0.5, 1.0)),
                        dossiers_with_fees=with_fees,
                        paid_online=int(with_fees * extra.uniform(0.3, 0.9)),
                        handled=handled,
-                       dissatisfied=int(handled * extra.uniform(0.0, 0.05)))
+                       dissatisfied=int(handled * extra.uniform(0.0, 0.05)),
+                       **_index_766_inputs(random.Random(f"{code}|{period}|766"), received,
+                                           online, full_online, handled, e_results))
+
+
+def _index_766_inputs(rng: random.Random, received: int, online: int, full_online: int,
+                      resolved: int, e_results: int) -> dict[str, int]:
+    """The inputs of the other 766 items, each part within its whole (own generator:
+    the counts above stay those of earlier versions for every seed)."""
+    to_publish = rng.randint(2, 12)
+    with_fees = rng.randint(5, 40)
+    petitions = rng.randint(0, 6)
+    rated = rng.randint(0, petitions)
+    certified = rng.randint(0, 200)
+    return {
+        "procedures_to_publish": to_publish,
+        "procedures_published_on_time": to_publish - rng.randint(0, 1),
+        "dossiers_synced": int(received * rng.uniform(0.9, 1.0)),
+        "dossiers_progress_published": int(received * rng.uniform(0.8, 1.0)),
+        "received_of_full_online_procedures":
+            full_online + int((online - full_online) * rng.uniform(0.2, 0.6)),
+        "procedures_with_fees": with_fees,
+        "procedures_with_online_payment": int(with_fees * rng.uniform(0.5, 1.0)),
+        "procedures_with_fee_dossiers": int(with_fees * rng.uniform(0.4, 0.9)),
+        "petitions_due": petitions,
+        "petitions_handled_on_time": petitions - rng.randint(0, min(1, petitions)),
+        "petitions_rated": rated,
+        "petitions_satisfied": rated - rng.randint(0, min(1, rated)),
+        "resolved_with_document_result":
+            e_results + int((resolved - e_results) * rng.uniform(0.3, 1.0)),
+        "copies_certified": certified,
+        "copies_certified_electronic": int(certified * rng.uniform(0.1, 0.6)),
+        "dossiers_reusing_data": int(received * rng.uniform(0.2, 0.7)),
+        "results_shared": int(e_results * rng.uniform(0.3, 0.9)),
+        "dossiers_population_verified": int(online * rng.uniform(0.5, 1.0)),
+        "dossiers_population_prefilled": int(online * rng.uniform(0.3, 0.9)),
+    }
 
 
 # How provincial systems encode their CSV reports; "ascii" is UTF-8 with the
@@ -139,6 +227,7 @@ def write_public_service_xlsx(path: Path, rows: list[AgencyMonth], period: date)
     """The same report as an XLSX workbook with a two-row header of merged cells, the
     layout one-stop-shop systems print."""
     from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
 
     book = Workbook()
     ws = book.active
@@ -152,8 +241,11 @@ def write_public_service_xlsx(path: Path, rows: list[AgencyMonth], period: date)
                "Đã giải quyết", None, None, "Đang giải quyết", None, *HEADERS[12:]])
     ws.append([None, None, None, "Trực tuyến", "Trực tuyến toàn trình", "Trực tiếp",
                "Bưu chính", "Trước hạn", "Đúng hạn", "Quá hạn", "Trong hạn", "Quá hạn"])
-    merged = ["A5:A6", "B5:B6", "C5:C6", "D5:G5", "H5:J5", "K5:L5", "A1:R1", "A2:R2"]
-    merged += [f"{col}5:{col}6" for col in "MNOPQR"]  # the measures span both header rows
+    last = get_column_letter(len(HEADERS))
+    merged = ["A5:A6", "B5:B6", "C5:C6", "D5:G5", "H5:J5", "K5:L5", f"A1:{last}1", f"A2:{last}2"]
+    # the measures span both header rows
+    merged += [f"{get_column_letter(i)}5:{get_column_letter(i)}6"
+               for i in range(13, len(HEADERS) + 1)]
     for cells in merged:
         ws.merge_cells(cells)
     for i, r in enumerate(rows, start=1):

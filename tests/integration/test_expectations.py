@@ -29,7 +29,17 @@ BASE = {
          "received_postal": "1", "resolved_early": "4", "resolved_on_time": "5",
          "resolved_late": "1", "in_progress_within_deadline": "2", "in_progress_overdue": "0",
          "results_electronic": "8", "dossiers_digitised": "9", "dossiers_with_fees": "6",
-         "paid_online": "4", "handled": "10", "dissatisfied": "1"}
+         "paid_online": "4", "handled": "10", "dissatisfied": "1",
+         "procedures_to_publish": "3", "procedures_published_on_time": "3",
+         "dossiers_synced": "12", "dossiers_progress_published": "11",
+         "received_of_full_online_procedures": "6", "procedures_with_fees": "4",
+         "procedures_with_online_payment": "3", "procedures_with_fee_dossiers": "2",
+         "petitions_due": "2", "petitions_handled_on_time": "2", "petitions_rated": "1",
+         "petitions_satisfied": "1", "resolved_with_document_result": "9",
+         "copies_certified": "5", "copies_certified_electronic": "2",
+         "dossiers_reusing_data": "3", "results_shared": "4",
+         "dossiers_population_verified": "7", "dossiers_population_prefilled": "5",
+         "portal_index_766_points": "84.37"}
         for code in ("000.00.04.H49", "000.00.05.H49")
     ],
     "document_logs": [
@@ -78,6 +88,11 @@ CASES = [
     ("public_services", "count_present", {"resolved_late": None}, "row"),
     ("public_services", "count_non_negative_integer", {"received_postal": "-5"}, "row"),
     ("public_services", "part_within_total", {"paid_online": "7"}, "row"),
+    # the 766 inputs, checked in one scan each: a bad count, a part above its whole
+    ("public_services", "count_non_negative_integer", {"petitions_due": "-1"}, "row"),
+    ("public_services", "part_within_total", {"petitions_satisfied": "4"}, "row"),
+    ("public_services", "number_non_negative", {"portal_index_766_points": "-3"}, "row"),
+    ("public_services", "points_within_max", {"portal_index_766_points": "120.5"}, "row"),
     # A registered agency of another province does not belong in this province's file.
     ("public_services", "row_in_partition", {"agency_code": OTHER_PROVINCE_AGENCY}, "row"),
     ("document_logs", "schema_matches", {"-column": "channel"}, "reject"),

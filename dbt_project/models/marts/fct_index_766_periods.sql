@@ -1,105 +1,112 @@
--- The 766 index per unit and period at every grain: agency or province, by month,
--- quarter and year. Counts are summed first and converted once (a quarter's progress
--- is its dossiers in time over its dossiers due, not a mean of monthly points), with
--- the same conversions as fct_index_766 and a competition rank of the progress points
--- among the units of the same level, province and period.
+-- The 766 index per unit and period at every grain (agency or province; month,
+-- quarter, year): the items of fct_index_766_items side by side, each group's points,
+-- the total out of 100 with its rating, and competition ranks (ties share a rank, the
+-- next is skipped) by total and by progress among the units of the same level,
+-- province and period. A total over items some of which are not measured is the
+-- points of those measured (items_not_measured says how many are missing) and gets
+-- no rating.
 with
 
-monthly as (
-    select * from {{ ref('fct_public_service_monthly') }}
+items as (
+    select * from {{ ref('fct_index_766_items') }}
 ),
 
-agencies as (
-    select * from {{ ref('int_agency_provinces') }}
+unit_periods as (
+    select * from {{ ref('int_index_766_unit_periods') }}
 ),
 
-grains as (
-    select
-        monthly.*,
-        agencies.province_id,
-        grain.period_grain,
-        date_trunc(grain.period_grain, monthly.period_month)::date as period_start
-    from monthly
-    inner join agencies on monthly.agency_id = agencies.agency_id
-    cross join (values ('month'), ('quarter'), ('year')) as grain (period_grain)
+ratings as (
+    select * from {{ ref('index_766_ratings') }}
 ),
 
-units as (
-    select
-        'agency' as unit_level,
-        grains.agency_id as unit_id,
-        grains.*
-    from grains
-    union all
-    select
-        'province' as unit_level,
-        grains.province_id as unit_id,
-        grains.*
-    from grains
-),
-
-summed as (
+pivoted as (
     select
         unit_level,
         unit_id,
         province_id,
         period_grain,
         period_start,
-        count(distinct period_month) as months_reported,
-        sum(dossiers_in_time)::bigint as dossiers_in_time,
-        sum(dossiers_due)::bigint as dossiers_due,
-        sum(results_electronic)::bigint as results_electronic,
-        sum(resolved_early)::bigint as resolved_early,
-        sum(resolved_on_time)::bigint as resolved_on_time,
-        sum(resolved_late)::bigint as resolved_late,
-        sum(dossiers_digitised)::bigint as dossiers_digitised,
-        sum(received_total)::bigint as received_total,
-        sum(handled)::bigint as handled,
-        sum(dissatisfied)::bigint as dissatisfied,
-        sum(paid_online)::bigint as paid_online,
-        sum(dossiers_with_fees)::bigint as dossiers_with_fees,
-        sum(received_full_online)::bigint as received_full_online,
-        sum(received_online)::bigint as received_online
-    from units
+        {%- for item in ['tien_do', 'ket_qua_dien_tu', 'so_hoa', 'hai_long_ho_so',
+                         'thanh_toan_a', 'dvc_toan_trinh'] %}
+            max(points) filter (where item_code = '{{ item }}') as {{ item }}_points,
+        {%- endfor %}
+        max(numerator) filter (where item_code = 'tien_do') as progress_numerator,
+        max(denominator) filter (where item_code = 'tien_do') as progress_denominator,
+        {%- for group in ['cong_khai_minh_bach', 'tien_do_giai_quyet', 'dich_vu_truc_tuyen',
+                          'muc_do_hai_long', 'so_hoa_ho_so'] %}
+            sum(points) filter (where group_code = '{{ group }}') as {{ group }}_points,
+        {%- endfor %}
+        round(sum(points), 4) as total_points,
+        count(*) filter (where points is null)::integer as items_not_measured
+    from items
     group by unit_level, unit_id, province_id, period_grain, period_start
 ),
 
-scored as (
+rated as (
     select
-        summed.unit_level,
-        summed.unit_id,
-        summed.province_id,
-        summed.period_grain,
-        summed.period_start,
-        summed.months_reported,
-        {{ index_766_points('summed') }}
-    from summed
+        pivoted.*,
+        unit_periods.months_reported,
+        unit_periods.portal_index_766_points,
+        case when pivoted.items_not_measured = 0 then (
+            select ratings.rating_code from ratings
+            where ratings.min_points <= pivoted.total_points
+            order by ratings.min_points desc
+            limit 1
+        ) end as rating_code
+    from pivoted
+    inner join unit_periods
+        on
+            pivoted.unit_level = unit_periods.unit_level
+            and pivoted.unit_id = unit_periods.unit_id
+            and pivoted.period_grain = unit_periods.period_grain
+            and pivoted.period_start = unit_periods.period_start
 )
 
 select
-    unit_level || '|' || unit_id || '|' || period_grain || '|'
-    || to_char(period_start, 'YYYY-MM') as index_766_period_id,
-    unit_level,
-    unit_id,
-    province_id,
-    period_grain,
-    period_start,
-    months_reported::integer as months_reported,
-    progress_numerator,
-    progress_denominator,
-    progress_points,
+    rated.unit_level || '|' || rated.unit_id || '|' || rated.period_grain || '|'
+    || to_char(rated.period_start, 'YYYY-MM') as index_766_period_id,
+    rated.unit_level,
+    rated.unit_id,
+    rated.province_id,
+    rated.period_grain,
+    rated.period_start,
+    rated.months_reported,
+    rated.progress_numerator,
+    rated.progress_denominator,
+    rated.tien_do_points as progress_points,
     case
-        when progress_points is not null
+        when rated.tien_do_points is not null
             then rank() over (
                 partition by
-                    unit_level, province_id, period_grain, period_start,
-                    progress_points is null
-                order by progress_points desc
+                    rated.unit_level, rated.province_id, rated.period_grain,
+                    rated.period_start, rated.tien_do_points is null
+                order by rated.tien_do_points desc
             )
     end::integer as progress_rank,
-    e_results_points,
-    digitised_points,
-    satisfaction_points,
-    online_payment_a_points,
-    online_services_points_unconfirmed
-from scored
+    rated.ket_qua_dien_tu_points as e_results_points,
+    rated.so_hoa_points as digitised_points,
+    rated.hai_long_ho_so_points as satisfaction_points,
+    rated.thanh_toan_a_points as online_payment_a_points,
+    rated.dvc_toan_trinh_points as online_services_points_unconfirmed,
+    rated.cong_khai_minh_bach_points as transparency_points,
+    rated.tien_do_giai_quyet_points as progress_group_points,
+    rated.dich_vu_truc_tuyen_points as online_group_points,
+    rated.muc_do_hai_long_points as satisfaction_group_points,
+    rated.so_hoa_ho_so_points as digitisation_group_points,
+    rated.total_points,
+    rated.items_not_measured,
+    case
+        when rated.total_points is not null
+            then rank() over (
+                partition by
+                    rated.unit_level, rated.province_id, rated.period_grain,
+                    rated.period_start, rated.total_points is null
+                order by rated.total_points desc
+            )
+    end::integer as total_rank,
+    rated.rating_code,
+    ratings.name_vi as rating_vi,
+    ratings.status as rating_status,
+    rated.portal_index_766_points
+from rated
+left join ratings on rated.rating_code = ratings.rating_code
