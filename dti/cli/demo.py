@@ -13,7 +13,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """The main job on the embedded default, through the real DAGs."""
     from dti.dbt_project import build_manifest
     from dti.orchestration.runtime import configure, run_dag
-    from dti.samples.generate import generate
+    from dti.samples.generate import default_months, generate
+    from dti.samples.self_assessment import provincial_methodology
     from dti.warehouse.connection import configured_url, mask_url, warehouse_url
     from dti.warehouse.migrations import migrate
 
@@ -36,7 +37,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print_ledger(url)
     print()
     status = print_scores(url, None)
-    for methodology in ("QN-AGENCY-2025", "DTI-2025"):
+    # The departments on the province's own set, the province on the provincial
+    # methodology valid for the sample year (seed dti_methodologies).
+    year = default_months()[-1].year
+    for methodology in ("QN-AGENCY-2025", provincial_methodology(year)):
         print()
         status = print_dti(url, methodology, None) or status
     print()

@@ -10,7 +10,14 @@ import sys
 from dti.cli.airflow import cmd_airflow
 from dti.cli.demo import cmd_demo
 from dti.cli.ingest import cmd_generate, cmd_ingest, cmd_pull
-from dti.cli.scores import cmd_dq_docs, cmd_manifest, cmd_reconcile, cmd_score, cmd_transform
+from dti.cli.scores import (
+    cmd_dq_docs,
+    cmd_explain,
+    cmd_manifest,
+    cmd_reconcile,
+    cmd_score,
+    cmd_transform,
+)
 from dti.cli.warehouse import cmd_bi_user, cmd_migrate, cmd_warehouse
 from dti.settings import SettingError
 from ingestion.sources import SOURCES
@@ -83,13 +90,22 @@ def build_parser() -> argparse.ArgumentParser:
                    ).set_defaults(func=cmd_manifest)
 
     s = sub.add_parser("score", help="print the DTI ranking (--methodology) or the 766 table")
-    s.add_argument("--methodology", help="DTI methodology id, e.g. DTI-2025 or QN-AGENCY-2025")
+    s.add_argument("--methodology",
+                   help="DTI methodology id, e.g. DTI-2022, DTI-PENDING or QN-AGENCY-2025")
     s.add_argument("--period", help="YYYY (DTI) or YYYY-MM (766); default the latest")
     s.add_argument("--mode", choices=["official", "analysis"], default="official",
                    help="missing components: scored 0 (official) or imputed (analysis)")
     s.add_argument("--format", choices=["table", "csv", "xlsx"], default="table")
     s.add_argument("--out", help="file to write for csv/xlsx")
     s.set_defaults(func=cmd_score)
+
+    ex = sub.add_parser("explain", help="one component score of one unit: points, formula "
+                        "with its numbers, and the files behind it")
+    ex.add_argument("unit", help="agency or province code, e.g. 000.00.04.H49")
+    ex.add_argument("component", help="component code, e.g. qn_dvc_on_time")
+    ex.add_argument("--year", type=int, help="assessment year; default the latest scored")
+    ex.add_argument("--mode", choices=["official", "analysis"], default="official")
+    ex.set_defaults(func=cmd_explain)
 
     af = sub.add_parser("airflow", help="the real Airflow services of this checkout, natively "
                         "(LocalExecutor, UI on 127.0.0.1)")

@@ -71,6 +71,23 @@ def cmd_score(args: argparse.Namespace) -> int:
     return print_scores(warehouse_url(), period)
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    import psycopg
+
+    from dti.scoring.explain import ExplainError, explain, format_explanation
+    from dti.warehouse.connection import warehouse_url
+    from ingestion.text import printable
+
+    with psycopg.connect(warehouse_url()) as conn:
+        try:
+            found = explain(conn, args.unit, args.component, args.year, args.mode)
+        except ExplainError as exc:
+            print(printable(f"error: {exc}"), file=sys.stderr)
+            return 2
+    print(format_explanation(found))
+    return 0
+
+
 def cmd_reconcile(args: argparse.Namespace) -> int:
     from decimal import Decimal
 

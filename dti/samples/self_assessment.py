@@ -14,7 +14,8 @@ from pathlib import Path
 from dti.settings import DBT_PROJECT_DIR
 from ingestion.registry import active, province_of
 
-COMPONENTS_CSV = DBT_PROJECT_DIR / "seeds" / "methodology" / "dti_components.csv"
+METHODOLOGY_SEEDS = DBT_PROJECT_DIR / "seeds" / "methodology"
+COMPONENTS_CSV = METHODOLOGY_SEEDS / "dti_components.csv"
 HEADERS = ["STT", "Mã đơn vị", "Tên đơn vị", "Bộ chỉ số", "Mã chỉ số", "Điểm tự đánh giá",
            "Điểm thẩm định", "Điểm chính thức", "Tử số", "Mẫu số", "Minh chứng"]
 NOT_A_LINK = "minh chứng gửi kèm bản giấy"  # the defect: evidence that is not a link
@@ -24,6 +25,16 @@ def self_assessed_components(methodology_id: str) -> list[dict]:
     with COMPONENTS_CSV.open(encoding="utf-8") as fh:
         return [r for r in csv.DictReader(fh)
                 if r["methodology_id"] == methodology_id and r["measurement"] == "self_assessed"]
+
+
+def provincial_methodology(year: int) -> str:
+    """The provincial methodology valid for an assessment year (seed dti_methodologies)."""
+    with (METHODOLOGY_SEEDS / "dti_methodologies.csv").open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            if r["unit_level"] == "province" and int(r["valid_from_year"]) <= year <= int(
+                    r["valid_to_year"] or 9999):
+                return r["methodology_id"]
+    raise ValueError(f"no provincial DTI methodology is valid for {year}")
 
 
 def _vn(x: Decimal) -> str:
@@ -36,7 +47,8 @@ def write_self_assessment(path: Path, seed: int, year: int, defect_rate: float =
     on = date(year, 12, 1)  # the units being assessed: those at the end of the year
     departments = active("department", on)
     province = province_of(departments[0].agency_code)
-    units = [(province, "DTI-2025")] + [(a.agency_code, "QN-AGENCY-2025") for a in departments]
+    units = [(province, provincial_methodology(year))] + [
+        (a.agency_code, "QN-AGENCY-2025") for a in departments]
     rows, defects = [], 0
     for unit, methodology in units:
         for c in self_assessed_components(methodology):

@@ -63,8 +63,8 @@ def render() -> str:
         [[m["methodology_id"], m["legal_basis"], _years(m), m["unit_level"],
           m["total_points"], m["status"]] for m in methodologies])
 
-    out += ["", "Main indices (seed `dti_main_indices`; a placeholder methodology "
-            "borrows the structure named in its row):", ""]
+    out += ["", "Main indices (seed `dti_main_indices`; `DTI-PENDING` repeats 405's, "
+            "flagged placeholder, and a test keeps them equal):", ""]
     out += _table(
         ["methodology", "code", "name", "points", "weight", "scored", "source",
          "weight status"],

@@ -148,7 +148,7 @@ def test_two_celery_workers_share_a_run_and_survive_a_killed_one(tmp_path, monke
 
         with psycopg.connect(url) as conn:
             batches = conn.execute(
-                "select period, status, rows_loaded, error from meta.batches "
+                "select source_file, status, rows_loaded, error from meta.batches "
                 "order by batch_id").fetchall()
             raw = conn.execute("select period_month, count(*) from raw.public_services "
                                "group by 1 order by 1").fetchall()

@@ -67,7 +67,7 @@ def test_ingest_then_transform_dags_produce_the_766_progress_scores(dag_env, tmp
         assert conn.execute("select count(*) from marts.fct_index_766").fetchone()[0] == 28
         assert conn.execute("select count(*) from marts.dti_scores").fetchone()[0] > 0
     assert got == expected_progress()
-    assert scored == {"QN-AGENCY-2025": 14, "DTI-2025": 1}
+    assert scored == {"QN-AGENCY-2025": 14, "DTI-PENDING": 1}
 
 
 def test_ingest_dag_rerun_on_the_same_files_skips_every_file(dag_env, tmp_path):

@@ -1,6 +1,7 @@
 """A BI login reads the marts with their descriptions: every mart table and column
 carries its dbt description as a PostgreSQL comment (persist_docs); the README's BI
-queries run as written, and the engineers' lineage query is refused."""
+queries run as written, the lineage query included (it reads marts only); the ledger
+itself is refused."""
 
 import json
 import os
@@ -52,14 +53,18 @@ def test_a_bi_login_reads_every_mart_description(built_warehouse, dbt_manifest, 
             answers = [bi.execute(query).fetchall()
                        for query in readme_sql("### Querying the marts as a BI user")]
             (lineage,) = [q for q in readme_sql("## DTI methodology and scores")
-                          if "meta.batches" in q]
+                          if "dti_input_files" in q]
+            files = bi.execute(lineage).fetchall()
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
-                bi.execute(lineage)
+                bi.execute("select source_file from meta.batches")
     finally:
         with psycopg.connect(built_warehouse, autocommit=True) as admin:
             admin.execute(f"drop owned by {login}")
             admin.execute(f"drop role {login}")
     assert len(answers) == 3
+    # The sample set's six monthly public-service files, each with the agency's one row.
+    assert [(source, rows_used) for _, source, _, rows_used, *_ in files] == [
+        ("public_services", 1)] * 6
     ranking, progress, _thin_evidence = answers  # the sample set quarantines nothing
     assert [rank for *_, rank, _units, _share in ranking][:1] == [1]
     assert progress and all(name for _, name, _, _ in progress)

@@ -76,25 +76,46 @@ def test_self_assessed_components_use_the_final_points_and_missing_evidence_coun
     said_yes = by_key[(JUSTICE, "qn_attt_four_layer")][8] == "1"
     assert layer["points"] == (Decimal(10) if said_yes else 0)
     # The province's DTI: points are the sum of its components, value = points / 1000.
-    (province,) = rows(url, "select * from marts.dti_scores where methodology_id = 'DTI-2025' "
+    (province,) = rows(url, "select * from marts.dti_scores where methodology_id = 'DTI-PENDING' "
                             "and scoring_mode = 'official' and unit_level = 'province'")
     (points,) = rows(url, "select sum(points) as s from marts.dti_component_scores where "
-                          "methodology_id = 'DTI-2025' and scoring_mode = 'official' and "
+                          "methodology_id = 'DTI-PENDING' and scoring_mode = 'official' and "
                           "unit_level = 'province'")
     assert province["dti_points"] == round(points["s"], 2)
     assert abs(province["dti_value"] - points["s"] / 1000) < Decimal("0.0001")
 
 
-def test_every_score_walks_back_to_the_files_it_came_from(scored):
+def test_every_score_walks_back_to_the_files_it_came_from_and_only_those(scored, capsys):
     url, files = scored
     score = component(url, "qn_dvc_on_time", JUSTICE)
     ids = [int(i) for i in score["input_batch_ids"].split(",")]
     loaded = rows(url, "select source, source_file from meta.batches where batch_id = any(%s)",
                   (ids,))
-    names = {p.name for paths in files.values() for p in paths}
-    assert {r["source_file"].rsplit("/", 1)[-1] for r in loaded} <= names
-    assert {"public_services", "self_assessment"} <= {r["source"] for r in loaded}
+    # A public-service component: the public-service files of its year, no other source.
+    expected = {str(p) for p in files["public_services"]}
+    assert {r["source"] for r in loaded} == {"public_services"}
+    assert {r["source_file"] for r in loaded} == expected
     assert score["run_id"]
+    # A self-assessed component: the one sheet row that gives it.
+    sheet = component(url, "qn_nhan_luc", JUSTICE)
+    (own,) = rows(url, "select * from marts.dti_input_files where batch_id = %s and "
+                       "unit_id = %s and component_code = 'qn_nhan_luc'",
+                  (int(sheet["input_batch_ids"]), JUSTICE))
+    assert own["input_source"] == "self_assessment" and own["rows_used"] == 1
+
+    assert dti(["explain", JUSTICE, "qn_dvc_on_time"]) == 0
+    text = capsys.readouterr().out
+    assert f"points:  {score['points']} of 10" in text
+    assert (f"10 × clamp({score['numerator']} / {score['denominator']}, 0, 1)" in text)
+    listed = [line.split()[-3] for line in text.splitlines()
+              if line.startswith("public_services")]
+    assert sorted(listed) == sorted(expected)  # every file, once, and nothing else
+    assert f"files:   {len(expected)}, {len(expected)} rows used" in text  # a row a month
+    assert not any(line.startswith(("document_logs", "soc_alerts", "self_assessment"))
+                   for line in text.splitlines())
+
+    assert dti(["explain", JUSTICE, "no_such_component"]) == 2
+    assert "has no component 'no_such_component'" in capsys.readouterr().err
 
 
 def test_rank_intervals_are_reproducible_by_seed(scored):
@@ -126,7 +147,7 @@ def test_dti_score_prints_and_writes_the_ranking(scored, tmp_path, capsys):
     assert sorted((r["unit_id"], int(r["dti_rank"]), Decimal(r["dti_value"])) for r in table) \
         == sorted((s["unit_id"], s["dti_rank"], s["dti_value"]) for s in scores)
     xlsx = tmp_path / "dti.xlsx"
-    assert dti(["score", "--methodology", "DTI-2025", "--mode", "analysis", "--format", "xlsx",
+    assert dti(["score", "--methodology", "DTI-PENDING", "--mode", "analysis", "--format", "xlsx",
                 "--out", str(xlsx)]) == 0
     sheet = load_workbook(xlsx).active
     assert sheet.cell(2, 1).value == "unit_id" and sheet.cell(3, 1).value == "000.00.00.H49"

@@ -12,6 +12,7 @@ renamed as (
         agency_code as reporting_agency_id,
         period,
         source_file,
+        archived_to,
         sha256,
         status,
         rows_read,

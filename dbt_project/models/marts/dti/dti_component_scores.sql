@@ -20,8 +20,7 @@ unit_years as (
     select distinct
         unit_level,
         unit_id,
-        assessment_year,
-        input_batch_ids
+        assessment_year
     from inputs
     where input_kind = 'metric'
 ),
@@ -44,8 +43,7 @@ grid as (
         components.official,
         unit_years.unit_level,
         unit_years.unit_id,
-        unit_years.assessment_year,
-        unit_years.input_batch_ids
+        unit_years.assessment_year
     from methodologies
     inner join components on methodologies.methodology_id = components.methodology_id
     inner join unit_years
@@ -66,7 +64,8 @@ bound as (
         inputs.denominator,
         inputs.given_points,
         inputs.evidence_url,
-        {{ id_list_union('grid.input_batch_ids', 'inputs.input_batch_ids') }} as batch_ids,
+        -- Only the batches of the input it binds to: its metric's source, or its sheet.
+        inputs.input_batch_ids as batch_ids,
         -- A raw value with no denominator (a yes/no, a count) is the value itself.
         case
             when inputs.denominator is null then inputs.numerator

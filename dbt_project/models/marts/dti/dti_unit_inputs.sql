@@ -1,8 +1,9 @@
 -- What the DTI engine scores (docs/methodology.md §3), per unit and assessment year:
 -- each operational metric summed over the year (numerator and denominator, never
 -- only the ratio), for every agency and for its province as a whole, and every
--- self-assessed component. With the batches each input came from, so a score can be
--- walked back to its files.
+-- self-assessed component. With the batches each input came from (only those: a
+-- metric's from its own source, int_unit_year_batches), so a score can be walked back
+-- to its files.
 with
 
 metric_months as (
@@ -16,6 +17,7 @@ agencies as (
 metric_years as (
     select
         metric_months.metric_code,
+        metric_months.domain,
         extract(year from metric_months.period_month)::integer as assessment_year,
         metric_months.agency_id,
         agencies.province_id,
@@ -25,6 +27,7 @@ metric_years as (
     inner join agencies on metric_months.agency_id = agencies.agency_id
     group by
         metric_months.metric_code,
+        metric_months.domain,
         extract(year from metric_months.period_month),
         metric_months.agency_id,
         agencies.province_id
@@ -36,6 +39,7 @@ metric_inputs as (
         agency_id as unit_id,
         assessment_year,
         metric_code,
+        domain,
         numerator,
         denominator
     from metric_years
@@ -45,70 +49,26 @@ metric_inputs as (
         province_id as unit_id,
         assessment_year,
         metric_code,
+        domain,
         sum(numerator) as numerator,
         sum(denominator) as denominator
     from metric_years
-    group by province_id, assessment_year, metric_code
+    group by province_id, assessment_year, metric_code, domain
 ),
 
 self_assessed as (
     select * from {{ ref('stg_self_assessment__self_assessments') }}
 ),
 
-batch_months as (
-    select
-        agency_id,
-        period_month as event_month,
-        batch_id
-    from {{ ref('stg_public_services__agency_months') }}
-    union
-    select
-        agency_id,
-        received_month,
-        batch_id
-    from {{ ref('stg_document_logs__document_events') }}
-    union
-    select
-        agency_id,
-        detected_month,
-        batch_id
-    from {{ ref('stg_soc_alerts__security_alerts') }}
-),
-
-batch_years as (
-    select
-        batch_months.agency_id,
-        agencies.province_id,
-        extract(year from batch_months.event_month)::integer as assessment_year,
-        batch_months.batch_id
-    from batch_months
-    inner join agencies on batch_months.agency_id = agencies.agency_id
-    union
-    select
-        self_assessed.agency_id,
-        agencies.province_id,
-        extract(year from self_assessed.period_month)::integer as assessment_year,
-        self_assessed.batch_id
-    from self_assessed
-    inner join agencies on self_assessed.agency_id = agencies.agency_id
-),
-
 unit_batches as (
     select
-        'agency' as unit_level,
-        agency_id as unit_id,
+        unit_level,
+        unit_id,
         assessment_year,
+        input_source,
         {{ id_list_agg('batch_id') }} as input_batch_ids
-    from batch_years
-    group by agency_id, assessment_year
-    union all
-    select
-        'province' as unit_level,
-        province_id as unit_id,
-        assessment_year,
-        {{ id_list_agg('batch_id') }} as input_batch_ids
-    from batch_years
-    group by province_id, assessment_year
+    from {{ ref('int_unit_year_batches') }}
+    group by unit_level, unit_id, assessment_year, input_source
 ),
 
 inputs as (
@@ -132,6 +92,7 @@ inputs as (
             metric_inputs.unit_level = unit_batches.unit_level
             and metric_inputs.unit_id = unit_batches.unit_id
             and metric_inputs.assessment_year = unit_batches.assessment_year
+            and metric_inputs.domain = unit_batches.input_source
     union all
     select
         case
