@@ -5,8 +5,9 @@ Runs when new raw data lands (any of the `raw.*` Assets), and at 06:00 Vietnam t
 every day in any case: the dbt project in
 `dbt_project/` through astronomer-cosmos, one task per model that builds it and runs
 its tests, rendered from the prebuilt `dbt_project/target/manifest.json` (`dti manifest`).
-Then logs the DTI tables the scoring models produced (`report_scores`) and publishes
-the `marts` Asset for the BI side.
+Then logs the DTI tables the scoring models produced (`report_scores`), writes the
+report site into `DTI_REPORT_DIR` (`write_report`) and publishes the `marts` Asset for
+the BI side.
 
 The warehouse connection comes from the `DTI_PG_*` environment variables that
 `dbt_project/profiles.yml` reads.
@@ -26,6 +27,7 @@ from dti.orchestration.alerts import notify_failure
 from dti.orchestration.assets import MARTS, RAW_ASSETS
 from dti.orchestration.dbt_group import dbt_task_group
 from dti.orchestration.tasks import report_scores as log_scores
+from dti.orchestration.tasks import write_report as write_report_site
 
 
 @dag(
@@ -53,11 +55,16 @@ def transform_and_score():
         """Log each methodology's latest DTI table; fail when dbt left no scores."""
         return log_scores()
 
+    @task
+    def write_report() -> str:
+        """The report site (rankings, a page per unit) into DTI_REPORT_DIR."""
+        return write_report_site()
+
     @task(outlets=[MARTS])
     def publish_marts() -> str:
         return "marts refreshed"
 
-    dbt >> report_scores() >> publish_marts()
+    dbt >> report_scores() >> write_report() >> publish_marts()
 
 
 transform_and_score()

@@ -48,6 +48,12 @@ def data_dir() -> Path:
     return Path(_get("DTI_DATA_DIR") or PROJECT_DIR / "data")
 
 
+def report_dir() -> Path:
+    """DTI_REPORT_DIR: where `dti report` and the transform DAG write the report site;
+    default .dti/report."""
+    return Path(_get("DTI_REPORT_DIR") or state_dir() / "report")
+
+
 def portal() -> tuple[str | None, str]:
     """DTI_PORTAL_URL and DTI_PORTAL_TOKEN: the public-service portal API to pull."""
     return _get("DTI_PORTAL_URL"), os.environ.get("DTI_PORTAL_TOKEN", "")

@@ -53,6 +53,12 @@ def test_compose_file_is_valid_and_has_the_full_stack():
     assert services["airflow-worker"]["command"] == ["airflow", "celery", "worker"]
     assert services["airflow-worker"]["depends_on"]["redis"]["condition"] == "service_healthy"
     assert all("healthcheck" in services[s] for s in ("redis", "airflow-worker"))
+    # The report site: written by the Airflow services, served read-only.
+    report = services["report"]
+    assert [v["target"] for v in report["volumes"] if v.get("read_only")] == ["/srv/report"]
+    assert all(v["source"] != "report" or v["target"] == "/opt/dti/report"
+               for v in services["airflow-scheduler"]["volumes"])
+    assert services["airflow-scheduler"]["environment"]["DTI_REPORT_DIR"] == "/opt/dti/report"
 
 
 def test_env_example_names_every_variable_the_compose_file_uses():

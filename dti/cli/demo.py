@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from dti.cli.scores import print_dti, print_scores
-from dti.settings import state_dir
+from dti.settings import report_dir, state_dir
 from ingestion.sources import SOURCES
 
 
@@ -43,7 +43,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for methodology in ("QN-AGENCY-2025", provincial_methodology(year)):
         print()
         status = print_dti(url, methodology, None) or status
-    print()
+    print(f"The report site: {report_dir() / 'index.html'} (open it in a browser; "
+          "`dti report --out DIR` writes it elsewhere)")
     if external:
         print(f"The warehouse is {mask_url(url)} (DTI_WAREHOUSE_URL).")
     else:

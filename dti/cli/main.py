@@ -15,6 +15,7 @@ from dti.cli.scores import (
     cmd_explain,
     cmd_manifest,
     cmd_reconcile,
+    cmd_report,
     cmd_score,
     cmd_transform,
 )
@@ -98,6 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", choices=["table", "csv", "xlsx"], default="table")
     s.add_argument("--out", help="file to write for csv/xlsx")
     s.set_defaults(func=cmd_score)
+
+    rp = sub.add_parser("report", help="write the report site (rankings, a page per unit, "
+                        "the 766 index, data quality) from the marts")
+    rp.add_argument("--out", help="folder; default DTI_REPORT_DIR or .dti/report")
+    rp.set_defaults(func=cmd_report)
 
     ex = sub.add_parser("explain", help="one component score of one unit: points, formula "
                         "with its numbers, and the files behind it")

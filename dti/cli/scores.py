@@ -71,6 +71,22 @@ def cmd_score(args: argparse.Namespace) -> int:
     return print_scores(warehouse_url(), period)
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from dti.report.site import build_report
+    from dti.settings import report_dir
+    from dti.warehouse.connection import warehouse_url
+
+    try:
+        index = build_report(warehouse_url(), Path(args.out) if args.out else report_dir())
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"Report: {index}")
+    return 0
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
     import psycopg
 

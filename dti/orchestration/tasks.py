@@ -26,3 +26,12 @@ def report_scores() -> dict[str, int]:
     from dti.scoring.dti_table import log_latest_scores
 
     return log_latest_scores()
+
+
+def write_report() -> str:
+    """Write the report site (DTI_REPORT_DIR) from the marts just built."""
+    from dti.report.site import build_report
+    from dti.settings import report_dir
+    from dti.warehouse.connection import warehouse_url
+
+    return str(build_report(warehouse_url(), report_dir()))
