@@ -41,6 +41,7 @@ def print_dti(url: str, methodology: str, year: int | None, mode: str = "officia
     import psycopg
 
     from dti.scoring import dti_table as dti_report
+    from dti.scoring.index_766 import index_766_scores, latest_period
 
     with psycopg.connect(url) as conn:
         year = year or dti_report.latest_year(conn, methodology)
@@ -48,6 +49,9 @@ def print_dti(url: str, methodology: str, year: int | None, mode: str = "officia
             print(f"no {methodology} scores yet: run `dti transform`", file=sys.stderr)
             return 1
         table = dti_report.load_table(conn, methodology, year, mode)
+        # The workbook carries the 766 sheet of the latest month beside the DTI.
+        period = latest_period(conn) if fmt == "xlsx" else None
+        scores_766 = index_766_scores(conn, period) if period else None
     if not table.rows:
         print(f"no {methodology} scores for {year}", file=sys.stderr)
         return 1
@@ -55,7 +59,10 @@ def print_dti(url: str, methodology: str, year: int | None, mode: str = "officia
         print(dti_report.format_text(table))
         return 0
     path = Path(out or f"dti_{methodology}_{year}_{mode}.{fmt}")
-    (dti_report.write_csv if fmt == "csv" else dti_report.write_xlsx)(table, path)
+    if fmt == "csv":
+        dti_report.write_csv(table, path)
+    else:
+        dti_report.write_xlsx(table, path, scores_766, period)
     print(path)
     return 0
 

@@ -136,7 +136,7 @@ def test_dti_score_prints_and_writes_the_ranking(scored, tmp_path, capsys):
     url, _ = scored
     assert dti(["score", "--methodology", "QN-AGENCY-2025", "--period", str(YEAR)]) == 0
     text = capsys.readouterr().out
-    assert "Sở Tư pháp" in text and "dich_vu_co" in text
+    assert "Sở Tư pháp" in text and "nhan_thuc_nhan_luc" in text  # full headers
     out = tmp_path / "dti.csv"
     assert dti(["score", "--methodology", "QN-AGENCY-2025", "--format", "csv",
                 "--out", str(out)]) == 0
@@ -149,5 +149,23 @@ def test_dti_score_prints_and_writes_the_ranking(scored, tmp_path, capsys):
     xlsx = tmp_path / "dti.xlsx"
     assert dti(["score", "--methodology", "DTI-PENDING", "--mode", "analysis", "--format", "xlsx",
                 "--out", str(xlsx)]) == 0
-    sheet = load_workbook(xlsx).active
-    assert sheet.cell(2, 1).value == "unit_id" and sheet.cell(3, 1).value == "000.00.00.H49"
+    book = load_workbook(xlsx)
+    assert book.sheetnames == ["DTI cấp tỉnh", "Chỉ số 766"]
+    sheet = book["DTI cấp tỉnh"]
+    assert sheet["A1"].value.startswith(f"Chỉ số chuyển đổi số (DTI) năm {YEAR} – cấp tỉnh")
+    headers = [c.value for c in sheet[3]]
+    assert headers[:5] == ["Xếp hạng", "Đơn vị", "Mã đơn vị", "Nhận thức số", "Thể chế số"]
+    assert headers[-3:] == ["Tổng điểm", "Chỉ số DTI", "Tỷ lệ điểm chưa đo"]
+    assert sheet.freeze_panes == "C4" and sheet.column_dimensions["B"].width >= 30
+    (province,) = rows(url, "select * from marts.dti_scores where methodology_id = "
+                            "'DTI-PENDING' and scoring_mode = 'analysis'")
+    dti_cell = sheet.cell(4, headers.index("Chỉ số DTI") + 1)
+    assert sheet["C4"].value == "000.00.00.H49" and sheet["A4"].value == province["dti_rank"]
+    assert dti_cell.number_format == "0.0000"
+    assert round(Decimal(str(dti_cell.value)), 4) == province["dti_value"]
+    index_766 = book["Chỉ số 766"]
+    assert [c.value for c in index_766[3]][-2:] == ["Tổng điểm (tối đa 100)", "Xếp loại"]
+    totals = rows(url, "select agency_id, total_points from marts.fct_index_766 where "
+                       "period_month = (select max(period_month) from marts.fct_index_766)")
+    sheet_totals = {r[2].value: r[8].value for r in index_766.iter_rows(min_row=4)}
+    assert sheet_totals == {t["agency_id"]: float(t["total_points"]) for t in totals}
