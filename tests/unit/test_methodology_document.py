@@ -42,3 +42,11 @@ def test_the_pending_methodology_stands_in_with_405s_structure_until_published()
         assert _structure(seed, "DTI-PENDING", key) == _structure(seed, "DTI-2025", key)
     assert (_structure("dti_components", "DTI-PENDING", "component_code", "cp_")
             == _structure("dti_components", "DTI-2025", "component_code", "c25_"))
+
+
+def test_the_unit_tests_score_with_the_seeds_own_rows():
+    # dbt unit tests give these seeds as fixture files: copies that must not drift.
+    fixtures = tables.ROOT / "dbt_project" / "tests" / "fixtures"
+    for seed in ("index_766_items", "index_766_ratings"):
+        assert (fixtures / f"{seed}_seed.csv").read_text(encoding="utf-8") == (
+            tables.SEEDS / f"{seed}.csv").read_text(encoding="utf-8"), seed
