@@ -31,6 +31,7 @@ from dti.warehouse.connection import warehouse_url
 from ingestion import ledger, partition
 from ingestion.ledger import BatchResult
 from ingestion.limits import limits
+from ingestion.methodology_catalogue import sync_components
 from ingestion.registry import code_for_name, sync_registry
 from ingestion.source_config import RAW_CASTS, SourceConfig
 from ingestion.sources import SourceSpec, get_source
@@ -312,6 +313,7 @@ def _read_and_land(conn: psycopg.Connection, spec: SourceSpec, path: Path,
             rows = ((n, [*values, period_value]) for n, values in _codes_from_names(extract))
         with conn.transaction():
             sync_registry(conn)  # validation reads the registry as committed now
+            sync_components(conn)  # and the components a self-assessment may give
             typed = {c.name: "timestamptz" for c in spec.config.columns
                      if c.type == "timestamp"}
             landed = _land(conn, landing, columns, rows, typed)

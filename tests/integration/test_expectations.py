@@ -15,6 +15,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from ingestion.methodology_catalogue import sync_components
 from ingestion.partition import Partition, query_parameters
 from ingestion.registry import sync_registry
 from ingestion.validation import load_suite_document, validate_table
@@ -147,6 +148,12 @@ CASES = [
     ("self_assessment", "agency_in_registry", {"agency_code": "000.00.99.H49"}, "row"),
     ("self_assessment", "methodology_present", {"methodology_id": None}, "row"),
     ("self_assessment", "component_present", {"component_code": None}, "row"),
+    # A component its methodology does not self-assess, or a methodology not valid for
+    # the sheet's year (405 is 2024's; the sheet is of 2025): never scored, so quarantined.
+    ("self_assessment", "component_in_methodology", {"component_code": "qn_dvc_on_time"}, "row"),
+    ("self_assessment", "component_in_methodology", {"methodology_id": "DTI-2025",
+                                                     "component_code": "c25_nhan_luc_so_all"},
+     "row"),
     ("self_assessment", "natural_key_unique", {"component_code": "qn_nhan_luc"}, "both"),
     ("self_assessment", "number_non_negative", {"self_points": "-2"}, "row"),
     ("self_assessment", "score_or_value_given", {"raw_numerator": None}, "row"),
@@ -167,6 +174,7 @@ def cases_url(pg_admin_url, template_db):
     url = clone_database(pg_admin_url, template_db, name)
     with psycopg.connect(url, autocommit=True) as conn, conn.transaction():
         sync_registry(conn)
+        sync_components(conn)
         conn.execute(
             "insert into meta.agencies (agency_code, name_vi, name_ascii, level, "
             "province_code, valid_from) values (%s, 'Sở khác', 'So khac', 'department', "
