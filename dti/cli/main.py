@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 
 from dti.cli.airflow import cmd_airflow
@@ -23,6 +24,18 @@ from dti.cli.warehouse import cmd_bi_user, cmd_migrate, cmd_warehouse
 from dti.settings import SettingError
 from ingestion.sources import SOURCES
 from ingestion.text import printable
+
+
+def _year(text: str) -> int:
+    if not re.fullmatch(r"(19|20)[0-9]{2}", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a year (YYYY)")
+    return int(text)
+
+
+def _year_or_month(text: str) -> str:
+    if not re.fullmatch(r"(19|20)[0-9]{2}(-(0[1-9]|1[0-2]))?", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a year (YYYY) or a month (YYYY-MM)")
+    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,7 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("score", help="print the DTI ranking (--methodology) or the 766 table")
     s.add_argument("--methodology",
                    help="DTI methodology id, e.g. DTI-2022, DTI-PENDING or QN-AGENCY-2025")
-    s.add_argument("--period", help="YYYY (DTI) or YYYY-MM (766); default the latest")
+    s.add_argument("--period", type=_year_or_month,
+                   help="YYYY (DTI) or YYYY-MM (766); default the latest")
     s.add_argument("--mode", choices=["official", "analysis"], default="official",
                    help="missing components: scored 0 (official) or imputed (analysis)")
     s.add_argument("--format", choices=["table", "csv", "xlsx"], default="table")
@@ -109,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "with its numbers, and the files behind it")
     ex.add_argument("unit", help="agency or province code, e.g. 000.00.04.H49")
     ex.add_argument("component", help="component code, e.g. qn_dvc_on_time")
-    ex.add_argument("--year", type=int, help="assessment year; default the latest scored")
+    ex.add_argument("--year", type=_year, help="assessment year; default the latest scored")
     ex.add_argument("--mode", choices=["official", "analysis"], default="official")
     ex.set_defaults(func=cmd_explain)
 
@@ -146,6 +160,13 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except SettingError as exc:
         print(printable(f"error: {exc}"), file=sys.stderr)
+        return 2
+    except OSError as exc:
+        # A file or folder the command was told to write or read: name it, once.
+        if args.debug:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(printable(f"error: {where}{exc.strerror or exc}"), file=sys.stderr)
         return 2
     except Exception as exc:
         # One line for people; the traceback is for developers (--debug, DTI_DEBUG=1).

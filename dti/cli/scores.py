@@ -74,6 +74,10 @@ def cmd_score(args: argparse.Namespace) -> int:
         return print_dti(warehouse_url(), args.methodology,
                           int(args.period[:4]) if args.period else None, args.mode,
                           args.format, args.out)
+    if args.period and len(args.period) != 7:
+        print(f"error: --period {args.period}: the 766 table is by month (YYYY-MM); "
+              "a year goes with --methodology", file=sys.stderr)
+        return 2
     period = date.fromisoformat(args.period + "-01") if args.period else None
     return print_scores(warehouse_url(), period)
 

@@ -94,3 +94,13 @@ def test_dti_report_command_says_where_the_site_is(built_warehouse, tmp_path, ca
     assert dti(["report", "--out", str(tmp_path / "site")]) == 0
     assert capsys.readouterr().out.strip() == f"Report: {tmp_path / 'site' / 'index.html'}"
     assert Path(tmp_path / "site" / "report.css").is_file()
+
+
+def test_a_report_folder_that_cannot_be_written_is_one_line(built_warehouse, tmp_path, capsys):
+    from dti.cli.main import main as dti
+
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    assert dti(["report", "--out", str(blocker)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: {blocker / 'units'}: Not a directory\n"

@@ -1,0 +1,26 @@
+"""Bad arguments to the scoring commands are one line and exit 2, before any work."""
+
+import pytest
+
+from dti.cli.main import main as dti
+
+pytestmark = pytest.mark.unit
+
+
+def _run(argv: list[str]) -> int:
+    try:
+        return dti(argv)
+    except SystemExit as exc:  # argparse's own refusal
+        return int(exc.code)
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["explain", "000.00.04.H49", "qn_dvc_on_time", "--year", "99999999999"],
+     "'99999999999' is not a year (YYYY)"),
+    (["score", "--period", "2026-13"], "'2026-13' is not a year (YYYY) or a month (YYYY-MM)"),
+    (["score", "--period", "2026"], "the 766 table is by month (YYYY-MM)"),
+])
+def test_a_bad_argument_is_one_line(argv, message, capsys):
+    assert _run(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err.strip().splitlines()[-1] and "Traceback" not in err
