@@ -161,7 +161,3 @@ def load(conn: psycopg.Connection) -> Report:
             units[r["unit_id"]].inputs.append(r)
     return Report(list(rankings.values()), ranking_766, latest, units)
 
-
-def points_766(rows: list[Row], grain: str) -> list[Row]:
-    return [r for r in rows if r["period_grain"] == grain]
-

@@ -23,8 +23,6 @@ SOURCES = {"public_services": "Dịch vụ công trực tuyến", "document_logs
 STATUSES = {"scored": "đã đo", "missing": "chưa có số liệu", "no_evidence": "thiếu minh chứng",
             "zero_denominator_full": "không phát sinh (đủ điểm)",
             "zero_denominator_zero": "không phát sinh (0 điểm)"}
-GROUP_NAMES = {"công khai": "Công khai", "tiến độ": "Tiến độ", "trực tuyến": "Trực tuyến",
-               "hài lòng": "Hài lòng", "số hóa": "Số hóa"}
 
 
 def _period_name(p: dict) -> str:
@@ -44,7 +42,7 @@ def _environment() -> Environment:
         vn=vn, vn_share=vn_share, level_name=lambda level: LEVELS.get(level, level),
         source_name=lambda s: SOURCES.get(s, s), status_name=lambda s: STATUSES.get(s, s),
         period_name=_period_name,
-        groups=[{"column": c, "name": GROUP_NAMES[n], "max": m} for c, n, m in GROUPS],
+        groups=[{"column": c, "name": n.capitalize(), "max": m} for c, n, m in GROUPS],
         built_at=datetime.now().strftime("%H:%M %d/%m/%Y"))
     return env
 

@@ -20,13 +20,8 @@ valued as (
 ranked as (
     select
         *,
-        case
-            when ranked_dti is not null
-                then rank() over (
-                    partition by assessment_year, methodology_id, ranked_dti is null
-                    order by ranked_dti desc
-                )
-        end as recomputed_rank,
+        {{ rank_when_known('ranked_dti', ['assessment_year', 'methodology_id']) }}
+            as recomputed_rank,
         count(*) over (partition by assessment_year, methodology_id) as provinces_in_file,
         bool_and(ranked_dti is not null)
             over (partition by assessment_year, methodology_id)

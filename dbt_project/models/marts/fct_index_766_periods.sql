@@ -74,15 +74,9 @@ select
     rated.progress_numerator,
     rated.progress_denominator,
     rated.tien_do_points as progress_points,
-    case
-        when rated.tien_do_points is not null
-            then rank() over (
-                partition by
-                    rated.unit_level, rated.province_id, rated.period_grain,
-                    rated.period_start, rated.tien_do_points is null
-                order by rated.tien_do_points desc
-            )
-    end::integer as progress_rank,
+    {{ rank_when_known('rated.tien_do_points', ['rated.unit_level', 'rated.province_id',
+                                          'rated.period_grain', 'rated.period_start'])
+    }}::integer as progress_rank,
     rated.ket_qua_dien_tu_points as e_results_points,
     rated.so_hoa_points as digitised_points,
     rated.hai_long_ho_so_points as satisfaction_points,
@@ -95,15 +89,9 @@ select
     rated.so_hoa_ho_so_points as digitisation_group_points,
     rated.total_points,
     rated.items_not_measured,
-    case
-        when rated.total_points is not null
-            then rank() over (
-                partition by
-                    rated.unit_level, rated.province_id, rated.period_grain,
-                    rated.period_start, rated.total_points is null
-                order by rated.total_points desc
-            )
-    end::integer as total_rank,
+    {{ rank_when_known('rated.total_points', ['rated.unit_level', 'rated.province_id',
+                                          'rated.period_grain', 'rated.period_start'])
+    }}::integer as total_rank,
     rated.rating_code,
     ratings.name_vi as rating_vi,
     ratings.status as rating_status,
