@@ -127,13 +127,20 @@ def load_suite_document(name: str) -> dict[str, Any]:
     return doc
 
 
+def quiet_gx_logs() -> None:
+    """GX logs at INFO what the commands do not print (it sets one of its loggers to
+    INFO itself, to announce a temporary folder): warnings and errors only."""
+    for name in ("great_expectations", "great_expectations.data_context.types.base"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 @cache
 def _context():
     """One ephemeral GX context per process: making one costs a temp folder and time,
     and a loader validates many batches."""
     import great_expectations as gx
 
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    quiet_gx_logs()
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = {"globally": False, "metric_calculations": False}
     return ctx

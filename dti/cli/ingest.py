@@ -22,8 +22,16 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from dti.warehouse.connection import warehouse_url
+    from dti.warehouse.migrations import pending
     from ingestion.load import BatchRejected, LoadFailed, ingest_file
 
+    # A warehouse behind this checkout would fail every file on a missing table.
+    behind = pending(warehouse_url())
+    if behind:
+        print("error: the warehouse lacks migrations " + ", ".join(m.path.name for m in behind)
+              + ": run `dti migrate` first (no file was touched)", file=sys.stderr)
+        return 2
     status = 0
     for path in args.paths:
         try:

@@ -9,7 +9,6 @@ render its static HTML site, which then carries its own scripts and styles
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import psycopg
 
 from dti.quality.offline_assets import localise_site
 from dti.settings import EXPECTATIONS_DIR, state_dir
-from ingestion.validation import load_suite_document
+from ingestion.validation import load_suite_document, quiet_gx_logs
 
 
 def default_docs_dir() -> Path:
@@ -34,9 +33,7 @@ def build_docs(url: str, out: Path | None = None, limit: int = 200) -> Path:
     )
 
     out = Path(out or default_docs_dir())
-    # GX sets this logger to INFO to announce its temporary folder; the command prints
-    # one line, where the site is.
-    logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
+    quiet_gx_logs()
     ctx = gx.get_context(mode="ephemeral")
     ctx.add_data_docs_site(site_name="dti", site_config={
         "class_name": "SiteBuilder",

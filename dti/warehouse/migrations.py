@@ -87,3 +87,12 @@ def migrate(url: str, directory: Path = MIGRATIONS_DIR) -> list[Migration]:
         finally:
             conn.execute("select pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
     return applied_now
+
+
+def pending(url: str, directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    """Migrations this checkout has and the warehouse has not applied yet."""
+    with psycopg.connect(url) as conn:
+        exists = conn.execute("select to_regclass('meta.schema_migrations')").fetchone()[0]
+        done = ({v for (v,) in conn.execute("select version from meta.schema_migrations")}
+                if exists else set())
+    return [m for m in discover(directory) if m.version not in done]

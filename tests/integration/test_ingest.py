@@ -290,3 +290,16 @@ def test_a_file_far_smaller_than_usual_loads_with_a_warning(warehouse_url, sampl
     result = ingest_file(SOURCE, small)
     assert (result.status, result.rows_loaded) == ("loaded", 3)
     assert "warning: rule row_count_in_band failed (observed 3)" in result.error
+
+
+def test_cli_ingest_on_a_warehouse_behind_the_checkout_is_one_line(
+        warehouse_url, sample_exports, monkeypatch, capsys):
+    # As after `git pull` without `dti migrate`: the newest migration is not applied.
+    with psycopg.connect(warehouse_url, autocommit=True) as conn:
+        (newest,) = conn.execute("select max(version) from meta.schema_migrations").fetchone()
+        conn.execute("delete from meta.schema_migrations where version = %s", (newest,))
+    assert dti(["ingest", "public_services", str(sample_exports[0])]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: the warehouse lacks migrations {newest:04d}_")
+    assert "run `dti migrate` first (no file was touched)" in err
+    assert rows(warehouse_url, "select count(*) as n from meta.batches")[0]["n"] == 0
