@@ -1,9 +1,10 @@
 """
 ### Ingest public-service statistics (Airflow DAG)
 
-First pulls the month from the public-service portal API into the inbox when
-`DTI_PORTAL_URL` (and `DTI_PORTAL_TOKEN`) are set: paginated, retried with backoff,
-resumable; param `period` (YYYY-MM) picks the month, by default the one before the run.
+First pulls from the connections `ingestion/config/pulls.yaml` names for the source
+and Airflow defines (`dti_portal`: the portal API, the month before the run, or
+`DTI_PORTAL_URL`; `dti_sftp_public_services`: an SFTP drop folder); param `month`
+(YYYY-MM) takes that month again.
 
 Loads the one-stop-shop reports waiting in `data/inbox/public_services/` (or under
 the `data_root` param), one mapped task per file: COPY into a landing table, the
@@ -15,4 +16,4 @@ Emits the `raw.public_services` Asset.
 
 from dti.orchestration.ingest_dag import build_ingest_dag
 
-dag = build_ingest_dag("public_services", schedule="@daily", doc_md=__doc__, pull_portal=True)
+dag = build_ingest_dag("public_services", schedule="@daily", doc_md=__doc__)

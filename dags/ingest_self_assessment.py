@@ -1,6 +1,9 @@
 """
 ### Ingest DTI self-assessments (Airflow DAG)
 
+First pulls from `dti_sftp_self_assessment` when Airflow defines the
+connection (README "Pulling exports"); param `month` takes one month again.
+
 Loads the self-assessment sheets (phiếu tự đánh giá, CSV or XLSX) waiting in
 `data/inbox/self_assessment/`, one mapped task per file: per unit and component of an
 assessment year, the unit's points, the appraisal council's and the final ones, or a

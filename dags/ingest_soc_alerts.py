@@ -1,6 +1,10 @@
 """
 ### Ingest SOC alerts (Airflow DAG)
 
+First pulls from `dti_wazuh_indexer` (the Wazuh indexer's alerts since the last run) and
+`dti_sftp_soc_alerts` when Airflow defines the
+connection (README "Pulling exports"); param `month` takes one month again.
+
 Loads Suricata EVE JSON, Wazuh `alerts.json` and SOC portal CSV exports waiting in
 `data/inbox/soc_alerts/`, one mapped task per file, into `raw.security_alerts`.
 Severity is normalised to low / medium / high / critical; assets are mapped to

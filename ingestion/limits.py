@@ -27,9 +27,9 @@ class Limits:
     cells_per_row: int
     json_depth: int
     json_array_bytes: int
-    portal_body_bytes: int
-    portal_pages: int
-    portal_total_seconds: float
+    pull_body_bytes: int
+    pull_pages: int
+    pull_total_seconds: float
 
 
 @cache

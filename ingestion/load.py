@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import NoReturn
 
@@ -281,7 +282,14 @@ def _row_count_band(conn: psycopg.Connection, result: BatchResult) -> dict[str, 
     if not history:
         return {"row_count_min": 0, "row_count_max": 2**62}
     median = history[len(history) // 2]
-    return {"row_count_min": int(median * _BAND[0]), "row_count_max": int(median * _BAND[1])}
+    # A month still under way (a pull delivers it again as it grows) has no floor yet.
+    running = result.period is not None and result.period >= _vietnam_month_now()
+    return {"row_count_min": 0 if running else int(median * _BAND[0]),
+            "row_count_max": int(median * _BAND[1])}
+
+
+def _vietnam_month_now() -> str:
+    return f"{datetime.now(UTC) + timedelta(hours=7):%Y-%m}"
 
 
 def _codes_from_names(extract) -> Iterator[tuple[int, list[str | None]]]:

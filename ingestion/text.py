@@ -118,3 +118,14 @@ def printable(text: object) -> str:
         return s
     return "".join(ch if ch.isprintable() or ch == " " else
                    ch.encode("unicode_escape").decode("ascii") for ch in s)
+
+
+def vietnam_month(value: object) -> str | None:
+    """The Vietnam-time month (YYYY-MM) of a timestamp as exports write it, or None
+    when it is not one: a record without a readable time goes to no month file."""
+    if not isinstance(value, str):
+        return None
+    text = normalise_timestamp(value)
+    if not text or isinstance(text, Invalid):
+        return None
+    return f"{datetime.fromisoformat(text).astimezone(_VN_OFFSET):%Y-%m}"

@@ -58,14 +58,41 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_pull(args: argparse.Namespace) -> int:
+    """With --url: one portal month, as before connections. Otherwise every connection
+    config/pulls.yaml names for the source (AIRFLOW_CONN_<ID>), as the DAG pulls."""
+    from ingestion.pulls.portal import PortalError
+
+    if args.url or args.token or (args.period and args.source == "public_services"
+                                  and os.environ.get("DTI_PORTAL_URL")):
+        return _pull_portal_month(args)
+    from ingestion.pulls.run import PullsFailed, pull_source
+
+    try:
+        outcomes = pull_source(args.source, month=args.month or args.period)
+    except PullsFailed as exc:
+        for outcome in exc.outcomes:
+            print("\n".join(printable(line) for line in outcome.lines()))
+        for failure in exc.failures:
+            print(f"pull failed: {printable(failure)} (run again to resume)", file=sys.stderr)
+        return 1
+    except PortalError as exc:
+        print(f"pull failed: {exc}", file=sys.stderr)
+        return 1
+    for outcome in outcomes:
+        print("\n".join(printable(line) for line in outcome.lines()))
+    return 0
+
+
+def _pull_portal_month(args: argparse.Namespace) -> int:
     from ingestion.inbox import data_root, inbox_dir
-    from ingestion.portal import PortalClient, PortalError, pull_public_services
+    from ingestion.pulls.portal import PortalClient, PortalError, pull_public_services
 
     url = args.url or os.environ.get("DTI_PORTAL_URL")
-    if not url:
-        print("give --url or set DTI_PORTAL_URL", file=sys.stderr)
+    if args.source != "public_services" or not url or not args.period:
+        print("--url and --token pull one portal month: give public_services, --period "
+              "and --url (or DTI_PORTAL_URL)", file=sys.stderr)
         return 2
-    client = PortalClient(url.rstrip("/"), args.token or os.environ.get("DTI_PORTAL_TOKEN", ""))
+    client = PortalClient.with_token(url, args.token or os.environ.get("DTI_PORTAL_TOKEN", ""))
     try:
         path = pull_public_services(client, args.period, inbox_dir("public_services"),
                                     data_root() / "pulls")

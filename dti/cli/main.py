@@ -38,6 +38,12 @@ def _year_or_month(text: str) -> str:
     return text
 
 
+def _month(text: str) -> str:
+    if not re.fullmatch(r"(19|20)[0-9]{2}-(0[1-9]|1[0-2])", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month (YYYY-MM)")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dti", description=__doc__)
     p.add_argument("-v", "--verbose", action="store_true")
@@ -77,11 +83,16 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("paths", nargs="+")
     i.set_defaults(func=cmd_ingest)
 
-    pl = sub.add_parser("pull", help="pull a month from the public-service portal API")
-    pl.add_argument("source", choices=["public_services"])
-    pl.add_argument("--period", required=True, help="YYYY-MM")
-    pl.add_argument("--url", help="portal base URL (default DTI_PORTAL_URL)")
-    pl.add_argument("--token", help="API token (default DTI_PORTAL_TOKEN)")
+    pl = sub.add_parser("pull", help="pull a source's exports from its connections "
+                                     "(SFTP, Wazuh indexer, e-office, portal) into the inbox")
+    pl.add_argument("source", choices=sorted(SOURCES))
+    pl.add_argument("--month", type=_month,
+                    help="YYYY-MM: take that month again (a backfill)")
+    pl.add_argument("--period", type=_month,
+                    help="YYYY-MM: the portal month (with --url; else as --month)")
+    pl.add_argument("--url", help="portal base URL: pull one month from it directly "
+                                  "(default DTI_PORTAL_URL)")
+    pl.add_argument("--token", help="portal API token (default DTI_PORTAL_TOKEN)")
     pl.set_defaults(func=cmd_pull)
 
     rc = sub.add_parser("reconcile", help="recompute published DTI results, show differences")

@@ -1,5 +1,6 @@
-"""The shape every ingest DAG shares: find the inbox files, load each in its own
-mapped task (one bad file fails only its own task), emit the raw table's Asset."""
+"""The shape every ingest DAG shares: pull from the source's configured connections
+into the inbox, find the inbox files, load each in its own mapped task (one bad file
+fails only its own task), emit the raw table's Asset, then settle the remote copies."""
 
 from __future__ import annotations
 
@@ -7,22 +8,25 @@ import sys
 from datetime import datetime, timedelta
 
 from airflow.sdk import Param, dag, task
+from airflow.task.trigger_rule import TriggerRule
 
 from dti.orchestration.alerts import notify_failure
 from dti.orchestration.assets import RAW_ASSETS
 from dti.settings import heavy_pool, retry_delay_seconds
 
 
-def build_ingest_dag(source: str, schedule: str, doc_md: str, pull_portal: bool = False):
-    """``pull_portal``: first pull the month from the public-service portal API into
-    the inbox (when DTI_PORTAL_URL is set); param ``period`` picks the month."""
-    params = {"data_root": Param(
-        None, type=["null", "string"],
-        description="Folder with inbox/, archive/, rejected/; default data/ or DTI_DATA_DIR",
-    )}
-    if pull_portal:
-        params["period"] = Param(None, type=["null", "string"],
-                                 description="YYYY-MM to pull; default the month before the run")
+def build_ingest_dag(source: str, schedule: str, doc_md: str):
+    """Pulls read ``ingestion/config/pulls.yaml``; param ``month`` (or a backfill run's
+    logical date) takes one month again instead of what is new."""
+    params = {
+        "data_root": Param(
+            None, type=["null", "string"],
+            description="Folder with inbox/, archive/, rejected/; default data/ or DTI_DATA_DIR"),
+        "month": Param(
+            None, type=["null", "string"],
+            description="YYYY-MM to pull again (a backfill); default what is new (the "
+                        "portal: the month before the run)"),
+    }
 
     @dag(
         dag_id=f"ingest_{source}",
@@ -38,6 +42,18 @@ def build_ingest_dag(source: str, schedule: str, doc_md: str, pull_portal: bool 
     )
     def ingest():
         @task
+        def pull(params=None, dag_run=None, data_interval_start=None,
+                 data_interval_end=None) -> list[str]:
+            from dti.orchestration.tasks import pull_exports
+
+            month = params["month"]
+            if not month and dag_run is not None and str(dag_run.run_type).endswith("backfill"):
+                month = f"{data_interval_start:%Y-%m}"  # a backfill takes its date's month
+            day = data_interval_end.date() if data_interval_end else None
+            return pull_exports(source, params["data_root"], month, day)
+
+        # The inbox is loaded even when a pull failed: what did arrive is not held back.
+        @task(trigger_rule=TriggerRule.ALL_DONE)
         def discover_files(params=None) -> list[str]:
             from ingestion.inbox import discover
 
@@ -61,17 +77,14 @@ def build_ingest_dag(source: str, schedule: str, doc_md: str, pull_portal: bool 
                 # A rejected file fails the same way on every try: no retries.
                 raise AirflowFailException(str(exc)) from exc
 
+        @task(trigger_rule=TriggerRule.ALL_DONE)
+        def settle_remote() -> list[str]:
+            from dti.orchestration.tasks import settle_remote
+
+            return settle_remote(source)
+
         files = discover_files()
-        if pull_portal:
-
-            @task
-            def pull_from_portal(params=None, data_interval_end=None) -> str | None:
-                from ingestion.portal import pull_for_run
-
-                day = data_interval_end.date() if data_interval_end else None
-                return pull_for_run(params["data_root"], params["period"], day)
-
-            pull_from_portal() >> files
-        load_file.expand(path=files)
+        pull() >> files
+        load_file.expand(path=files) >> settle_remote()
 
     return ingest()

@@ -35,3 +35,41 @@ def write_report() -> str:
     from dti.warehouse.connection import warehouse_url
 
     return str(build_report(warehouse_url(), report_dir()))
+
+
+def airflow_endpoint(conn_id: str):
+    """An Airflow connection (metadata database, secrets backend or AIRFLOW_CONN_<ID>)
+    as the pulls' Endpoint; None when it is not defined."""
+    from airflow.sdk import BaseHook
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    from ingestion.pulls.connections import Endpoint
+
+    try:
+        c = BaseHook.get_connection(conn_id)
+    except AirflowNotFoundException:
+        return None
+    return Endpoint(conn_id, c.conn_type or "", c.host or "", c.port, c.login or "",
+                    c.password or "", c.schema or "", dict(c.extra_dejson or {}))
+
+
+def pull_exports(source: str, data_root: str | None, month: str | None,
+                 today=None) -> list[str]:
+    """Pull every configured connection of the source into its inbox; a failed pull
+    fails the task (after the others ran), with one line per failure."""
+    from airflow.sdk.exceptions import AirflowException
+
+    from ingestion.pulls.run import PullsFailed, pull_source
+
+    try:
+        outcomes = pull_source(source, data_root, month, airflow_endpoint, today)
+    except PullsFailed as exc:
+        raise AirflowException("pull failed: " + "; ".join(exc.failures)) from None
+    return [str(p) for o in outcomes for p in o.delivered]
+
+
+def settle_remote(source: str) -> list[str]:
+    """Remove or move the SFTP copies whose load is verified (extra after_load)."""
+    from ingestion.pulls.run import settle_source
+
+    return settle_source(source, airflow_endpoint)

@@ -120,7 +120,7 @@ def test_public_services_dag_pulls_the_portal_month_then_loads_it(dag_env, tmp_p
     try:
         monkeypatch.setenv("DTI_PORTAL_URL", url)
         monkeypatch.setenv("DTI_PORTAL_TOKEN", "t0ken")
-        run_dag("ingest_public_services", {"data_root": str(tmp_path), "period": "2025-05"})
+        run_dag("ingest_public_services", {"data_root": str(tmp_path), "month": "2025-05"})
     finally:
         server.shutdown()
     assert state.requests == [1]  # 14 records fit one page of 100

@@ -9,7 +9,7 @@ from dti.cli.main import main
 from dti.samples.generate import default_months, public_service_months
 from ingestion.limits import limits as current_limits
 from ingestion.load import ingest_file
-from ingestion.portal import PortalClient, PortalError, pull_public_services
+from ingestion.pulls.portal import PortalClient, PortalError, pull_public_services
 from tests.integration.helpers import rows
 from tests.portal_server import PortalState, serve
 
@@ -46,7 +46,8 @@ def portal():
 
 def client(url, token="s3cret", **kw):
     waits = []
-    c = PortalClient(url, token, page_size=5, backoff_seconds=0.01, sleep=waits.append, **kw)
+    c = PortalClient.with_token(url, token, page_size=5, backoff_seconds=0.01,
+                                sleep=waits.append, **kw)
     return c, waits
 
 
@@ -71,7 +72,7 @@ def test_pull_pages_through_rate_limit_and_errors_then_loads(portal, tmp_path, w
 def test_wrong_token_is_refused_without_retries(portal, tmp_path):
     state, url = portal
     c, _ = client(url, token="wrong")
-    with pytest.raises(PortalError, match="refused the token"):
+    with pytest.raises(PortalError, match="refused the credentials"):
         pull_public_services(c, PERIOD, tmp_path / "inbox", tmp_path / "pulls")
     assert state.requests == []  # 401 is answered before a page is served
     assert not (tmp_path / "inbox").exists()
@@ -110,8 +111,8 @@ def test_record_of_another_period_is_quarantined(portal, tmp_path, warehouse_url
 # --- a portal that misbehaves ----------------------------------------------------
 
 def hostile_client(url, **limit_changes):
-    return PortalClient(url, "s3cret", page_size=5, backoff_seconds=0.01, max_attempts=2,
-                        sleep=lambda s: None, timeout=5,
+    return PortalClient.with_token(url, "s3cret", page_size=5, backoff_seconds=0.01,
+                                   max_attempts=2, sleep=lambda s: None, timeout=5,
                         limits=replace(current_limits(), **limit_changes))
 
 
@@ -125,7 +126,7 @@ def test_token_never_follows_a_redirect_to_another_host(portal, tmp_path):
         path = pull_public_services(hostile_client(url), PERIOD, tmp_path / "inbox",
                                     tmp_path / "pulls")
     except PortalError as exc:
-        assert "refused the token" in str(exc)  # the other host never saw it
+        assert "refused the credentials" in str(exc)  # the other host never saw it
     else:
         raise AssertionError(f"pulled {path} through a redirect that dropped the token")
     finally:
@@ -138,8 +139,8 @@ def test_body_past_the_cap_is_refused_without_reading_it_all(portal, tmp_path):
     state, url = portal
     state.hostile = "huge"
     started = time.monotonic()
-    with pytest.raises(PortalError, match=r"larger than the 1000000 bytes.*portal_body_bytes"):
-        pull_public_services(hostile_client(url, portal_body_bytes=1_000_000), PERIOD,
+    with pytest.raises(PortalError, match=r"larger than the 1000000 bytes.*pull_body_bytes"):
+        pull_public_services(hostile_client(url, pull_body_bytes=1_000_000), PERIOD,
                              tmp_path / "inbox", tmp_path / "pulls")
     assert time.monotonic() - started < 10
     assert state.requests == []  # the page handler was never reached, and no retry
@@ -149,8 +150,8 @@ def test_a_trickling_server_cannot_hold_the_pull_past_its_deadline(portal, tmp_p
     state, url = portal
     state.hostile = "trickle"
     started = time.monotonic()
-    with pytest.raises(PortalError, match=r"longer than 2 s.*portal_total_seconds"):
-        pull_public_services(hostile_client(url, portal_total_seconds=2), PERIOD,
+    with pytest.raises(PortalError, match=r"longer than 2 s.*pull_total_seconds"):
+        pull_public_services(hostile_client(url, pull_total_seconds=2), PERIOD,
                              tmp_path / "inbox", tmp_path / "pulls")
     assert time.monotonic() - started < 5
 
@@ -158,7 +159,7 @@ def test_a_trickling_server_cannot_hold_the_pull_past_its_deadline(portal, tmp_p
 def test_absurd_page_count_is_refused_after_one_page(portal, tmp_path):
     state, url = portal
     state.hostile = "absurd_pages"
-    with pytest.raises(PortalError, match=r"1000000 pages, more than the 1000.*portal_pages"):
+    with pytest.raises(PortalError, match=r"1000000 pages, more than the 1000.*pull_pages"):
         pull_public_services(hostile_client(url), PERIOD, tmp_path / "inbox", tmp_path / "pulls")
     assert len(state.seen_authorization) == 1
 
@@ -173,4 +174,4 @@ def test_unexpected_json_shape_is_one_clean_line(portal, tmp_path, monkeypatch, 
     assert status == 1 and out == ""
     assert err.splitlines() == [
         "pull failed: page 1: total_pages is 'many', not a positive whole number "
-        "(rule: portal_schema) (run again to resume)"]
+        "(rule: pull_schema) (run again to resume)"]

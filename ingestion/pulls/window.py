@@ -1,0 +1,191 @@
+"""Pulls that read an API by time window: the Wazuh indexer's alerts and e-office
+document events.
+
+The warehouse replaces a whole (source, stream, province, month) partition with each
+file, so a window that reads ten minutes of alerts cannot be loaded as a file of ten
+minutes. Each pull keeps, per month, every record it has taken (``months/YYYY-MM.jsonl``,
+one line per record id, the last version winning) and delivers the whole month again
+when a run changes it: a late alert re-read within the lookback changes nothing, a new
+one supersedes the month with one more row, never a doubled one.
+
+A run is a plan (``run/plan.json``: the window), its pages as they arrive
+(``run/page_NNNNN.json`` with the cursor to the next one), the month files delivered,
+then the watermark. Killed anywhere, the next run finishes the same plan; delivering a
+month file already recorded is a no-op, so nothing is lost and nothing doubled.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Protocol
+
+import psycopg
+
+from ingestion.ledger import file_sha256
+from ingestion.pulls import ledger
+from ingestion.pulls.http import PullError
+from ingestion.text import vietnam_month
+
+log = logging.getLogger(__name__)
+
+VIETNAM = timedelta(hours=7)
+
+
+class WindowAPI(Protocol):
+    prefix: str  # names the delivered files: <prefix>_<connection>_<YYYY-MM>.jsonl
+
+    def start(self) -> None: ...
+
+    def page(self, since: str | None, until: str,
+             cursor: object | None) -> tuple[list[dict], object | None]:
+        """Records of [since, until) after ``cursor``, and the cursor to the next page
+        (None on the last one)."""
+
+    def record_id(self, record: dict) -> str: ...
+
+    def record_time(self, record: dict) -> object: ...
+
+
+def month_bounds(month: str) -> tuple[datetime, datetime]:
+    """A Vietnam-time month as UTC instants [start, end)."""
+    year, mon = map(int, month.split("-"))
+    start = datetime(year, mon, 1, tzinfo=UTC) - VIETNAM
+    end = datetime(year + mon // 12, mon % 12 + 1, 1, tzinfo=UTC) - VIETNAM
+    return start, end
+
+
+def _month_of(instant: datetime) -> str:
+    return f"{instant.astimezone(UTC) + VIETNAM:%Y-%m}"
+
+
+def _iso(instant: datetime) -> str:
+    return instant.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _write_whole(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.rename(path)
+
+
+def _read_jsonl(path: Path) -> Iterator[dict]:
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
+@dataclass
+class WindowPull:
+    conn: psycopg.Connection
+    pull_name: str
+    connection: str
+    source: str
+    api: WindowAPI
+    work_dir: Path
+    inbox: Path
+    lookback: timedelta = timedelta(minutes=30)
+    max_pages: int = 1000
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    @property
+    def months_dir(self) -> Path:
+        return self.work_dir / "months"
+
+    def run(self, month: str | None = None) -> list[Path]:
+        """Take what is new (or, with ``month``, that whole month again) and deliver
+        every month file it changed; returns the inbox files."""
+        run_dir = self.work_dir / (f"backfill-{month}" if month else "run")
+        run_dir.mkdir(parents=True, exist_ok=True)
+        plan = self._plan(run_dir, month)
+        self.api.start()
+        taken = self._group(self._records(run_dir, plan))
+        if month:
+            taken = {month: taken.get(month, {})}
+        delivered = [p for m in sorted(taken)
+                     if (p := self._deliver_month(m, taken[m], rebuild=month is not None))]
+        if not month:
+            ledger.set_watermark(self.conn, self.pull_name, {"until": plan["until"]})
+        shutil.rmtree(run_dir)
+        return delivered
+
+    def _plan(self, run_dir: Path, month: str | None) -> dict:
+        path = run_dir / "plan.json"
+        if path.exists():  # a run cut short: finish the same window
+            return json.loads(path.read_text(encoding="utf-8"))
+        now = self.now().replace(microsecond=0)
+        if month:
+            start, end = month_bounds(month)
+            plan = {"since": _iso(start), "until": _iso(min(end, now))}
+        else:
+            mark = ledger.watermark(self.conn, self.pull_name)
+            since = None
+            if mark:
+                since = datetime.fromisoformat(mark["until"]) - self.lookback
+                if not (self.months_dir / f"{_month_of(since)}.jsonl").exists():
+                    # The month's earlier records are not here (a new data folder):
+                    # a partial month would replace the whole partition, so re-read it.
+                    since = month_bounds(_month_of(since))[0]
+            plan = {"since": _iso(since) if since else None, "until": _iso(now)}
+        _write_whole(path, json.dumps(plan))
+        return plan
+
+    def _records(self, run_dir: Path, plan: dict) -> Iterator[dict]:
+        """The window's records, page by page: pages on disk first, then the API from
+        the last stored cursor on."""
+        pages = sorted(run_dir.glob("page_*.json"))
+        cursor, done = None, False
+        for page in pages:
+            doc = json.loads(page.read_text(encoding="utf-8"))
+            yield from doc["records"]
+            cursor, done = doc["next"], doc["next"] is None
+        number = len(pages)
+        while not done:
+            number += 1
+            if number > self.max_pages:
+                raise PullError(f"{self.pull_name}: more than {self.max_pages} pages in one "
+                                "window (rule: pull_pages)")
+            records, cursor = self.api.page(plan["since"], plan["until"], cursor)
+            _write_whole(run_dir / f"page_{number:05d}.json",
+                         json.dumps({"records": records, "next": cursor}, ensure_ascii=False))
+            yield from records
+            done = cursor is None
+
+    def _group(self, records: Iterator[dict]) -> dict[str, dict[str, dict]]:
+        """Records by Vietnam-time month, then by id (the last version wins). A record
+        without a readable time goes with the window's last month, where validation
+        quarantines it by name: it is not dropped here."""
+        fallback = _month_of(self.now())
+        out: dict[str, dict[str, dict]] = {}
+        for record in records:
+            month = vietnam_month(self.api.record_time(record)) or fallback
+            out.setdefault(month, {})[self.api.record_id(record)] = record
+        return out
+
+    def _deliver_month(self, month: str, new: dict[str, dict], rebuild: bool) -> Path | None:
+        self.months_dir.mkdir(parents=True, exist_ok=True)
+        kept = self.months_dir / f"{month}.jsonl"
+        base = {} if rebuild or not kept.exists() else {
+            self.api.record_id(r): r for r in _read_jsonl(kept)}
+        merged = {**base, **new}
+        if merged == base and not rebuild:
+            return None  # nothing new for this month
+        text = "".join(json.dumps(merged[k], ensure_ascii=False, sort_keys=True) + "\n"
+                       for k in sorted(merged))
+        name = f"{self.api.prefix}_{self.connection}_{month}.jsonl"
+        staged = ledger.ready_dir(self.work_dir) / name
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        _write_whole(staged, text)
+        target = ledger.deliver(self.conn, pull_name=self.pull_name, source=self.source,
+                                remote_key=f"{month}|{file_sha256(staged)}", staged=staged,
+                                inbox=self.inbox, records=len(merged))
+        _write_whole(kept, text)  # after the delivery: a rerun then repeats it, a no-op
+        if target:
+            log.info("%s: %s records for %s into %s", self.pull_name, len(merged), month, target)
+        return target
