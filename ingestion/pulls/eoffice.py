@@ -31,6 +31,7 @@ class EofficeExport:
     client: JsonClient
     page_size: int = 500
     prefix: str = "eoffice"
+    windows_by_record_time: bool = False
 
     def start(self) -> None:
         self.client.start_pull()

@@ -29,6 +29,7 @@ class WazuhIndexer:
     index: str = "wazuh-alerts-*"
     page_size: int = 500
     prefix: str = "wazuh"
+    windows_by_record_time: bool = True
 
     def start(self) -> None:
         self.client.start_pull()

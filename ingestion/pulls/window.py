@@ -39,6 +39,10 @@ VIETNAM = timedelta(hours=7)
 
 class WindowAPI(Protocol):
     prefix: str  # names the delivered files: <prefix>_<connection>_<YYYY-MM>.jsonl
+    # Whether the window filters on the time that also picks a record's month (an
+    # alert's timestamp); e-office filters on a document's last change, which can come
+    # months after the receipt that files it.
+    windows_by_record_time: bool
 
     def start(self) -> None: ...
 
@@ -108,8 +112,16 @@ class WindowPull:
         taken = self._group(self._records(run_dir, plan))
         if month:
             taken = {month: taken.get(month, {})}
-        delivered = [p for m in sorted(taken)
-                     if (p := self._deliver_month(m, taken[m], rebuild=month is not None))]
+        # A month delivered before whose records are not kept here (a new data folder):
+        # what this window saw of it would replace the whole partition, so it is read
+        # again whole instead.
+        unknown = [] if month else [m for m in taken if self._base_lost(m)]
+        delivered = [p for m in sorted(taken) if m not in unknown
+                     and (p := self._deliver_month(m, taken[m], rebuild=month is not None))]
+        for lost in unknown:
+            log.warning("%s: the records kept for %s are gone: reading the month again",
+                        self.pull_name, lost)
+            delivered += self.run(month=lost)
         if not month:
             ledger.set_watermark(self.conn, self.pull_name, {"until": plan["until"]})
         shutil.rmtree(run_dir)
@@ -122,16 +134,11 @@ class WindowPull:
         now = self.now().replace(microsecond=0)
         if month:
             start, end = month_bounds(month)
-            plan = {"since": _iso(start), "until": _iso(min(end, now))}
+            until = min(end, now) if self.api.windows_by_record_time else now
+            plan = {"since": _iso(start), "until": _iso(until)}
         else:
             mark = ledger.watermark(self.conn, self.pull_name)
-            since = None
-            if mark:
-                since = datetime.fromisoformat(mark["until"]) - self.lookback
-                if not (self.months_dir / f"{_month_of(since)}.jsonl").exists():
-                    # The month's earlier records are not here (a new data folder):
-                    # a partial month would replace the whole partition, so re-read it.
-                    since = month_bounds(_month_of(since))[0]
+            since = datetime.fromisoformat(mark["until"]) - self.lookback if mark else None
             plan = {"since": _iso(since) if since else None, "until": _iso(now)}
         _write_whole(path, json.dumps(plan))
         return plan
@@ -167,6 +174,13 @@ class WindowPull:
             month = vietnam_month(self.api.record_time(record)) or fallback
             out.setdefault(month, {})[self.api.record_id(record)] = record
         return out
+
+    def _base_lost(self, month: str) -> bool:
+        if (self.months_dir / f"{month}.jsonl").exists():
+            return False
+        return self.conn.execute(
+            "select exists (select 1 from meta.pulled_files where pull_name = %s and "
+            "remote_key like %s)", (self.pull_name, f"{month}|%")).fetchone()[0]
 
     def _deliver_month(self, month: str, new: dict[str, dict], rebuild: bool) -> Path | None:
         self.months_dir.mkdir(parents=True, exist_ok=True)

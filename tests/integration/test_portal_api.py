@@ -113,7 +113,7 @@ def test_record_of_another_period_is_quarantined(portal, tmp_path, warehouse_url
 def hostile_client(url, **limit_changes):
     return PortalClient.with_token(url, "s3cret", page_size=5, backoff_seconds=0.01,
                                    max_attempts=2, sleep=lambda s: None, timeout=5,
-                        limits=replace(current_limits(), **limit_changes))
+                                   limits=replace(current_limits(), **limit_changes))
 
 
 def test_token_never_follows_a_redirect_to_another_host(portal, tmp_path):
