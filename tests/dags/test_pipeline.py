@@ -129,6 +129,29 @@ def test_public_services_dag_pulls_the_portal_month_then_loads_it(dag_env, tmp_p
                             "rows_loaded from meta.batches").fetchall() == [(True, "2025-05", 14)]
 
 
+def test_soc_alerts_dag_pulls_the_wazuh_indexer_then_loads(dag_env, tmp_path, monkeypatch):
+    """The connection comes from Airflow (here AIRFLOW_CONN_<ID>); a second run of the
+    DAG pulls nothing new and loads nothing."""
+    from dti.orchestration.runtime import run_dag
+    from tests.integration.test_window_pulls import wazuh_records
+    from tests.pull_servers import ApiState, basic, serve
+
+    state = ApiState(basic("admin", "pw"), wazuh_records(tmp_path))
+    server, url = serve("wazuh", state)
+    monkeypatch.setenv("AIRFLOW_CONN_DTI_WAZUH_INDEXER",
+                       url.replace("http://", "http://admin:pw@") + "?page_size=10")
+    try:
+        run_dag("ingest_soc_alerts", {"data_root": str(tmp_path)})
+        run_dag("ingest_soc_alerts", {"data_root": str(tmp_path)})
+    finally:
+        server.shutdown()
+    with psycopg.connect(dag_env) as conn:
+        assert conn.execute("select count(*), count(distinct alert_id) from "
+                            "raw.security_alerts").fetchone() == (len(state.records),) * 2
+        assert conn.execute("select status, count(*) from meta.batches group by 1"
+                            ).fetchall() == [("loaded", 2)]
+
+
 def test_freshness_dag_alerts_on_overdue_exports(dag_env, monkeypatch):
     from dti.orchestration.runtime import run_dag
     from tests.webhook_server import serve
@@ -146,7 +169,7 @@ def test_freshness_dag_alerts_on_overdue_exports(dag_env, monkeypatch):
 
 def test_a_backfill_reprocesses_idempotently(dag_env, tmp_path, monkeypatch):
     """Runs for past logical dates pull the month before each from the portal; doing the
-    same range again leaves skips in the ledger and raw as it was, so one dbt build
+    same range again delivers nothing new and leaves raw as it was, so one dbt build
     afterwards shows each month once (the transform DAG's own run is tested above)."""
     from datetime import UTC, datetime
 
@@ -174,8 +197,10 @@ def test_a_backfill_reprocesses_idempotently(dag_env, tmp_path, monkeypatch):
         server.shutdown()
     assert again == first and len(first) == 3 * 14
     with psycopg.connect(dag_env) as conn:
+        # The same months again are the same files: recorded once, never delivered twice.
         assert dict(conn.execute("select status, count(*) from meta.batches group by 1")
-                    ) == {"loaded": 3, "skipped": 3}
+                    ) == {"loaded": 3}
+        assert conn.execute("select count(*) from meta.pulled_files").fetchone() == (3,)
     assert run_dbt(["build", "--quiet", "--select", "+fct_index_766",
                     "--indirect-selection", "cautious"], dag_env) == 0
     with psycopg.connect(dag_env) as conn:
