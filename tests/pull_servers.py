@@ -22,7 +22,7 @@ def instant(text: str) -> datetime:
 class ApiState:
     credentials: str  # the Authorization header the server accepts
     records: list[dict]
-    # request number (1-based) -> "429", "503", "truncated" or "pause"
+    # request number (1-based) -> "429", "503", "truncated", "wrong_shape" or "pause"
     faults: dict[int, str] = field(default_factory=dict)
     requests: list[dict] = field(default_factory=list)  # each request's query
     paused: threading.Event = field(default_factory=threading.Event)
@@ -63,6 +63,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", "application/json")
             self.end_headers()
             self.wfile.write(b'{"hits": {"hits": [{"_id": "x", "_sou')
+        elif fault == "wrong_shape":  # a 200 that is not the API's answer
+            self._send(200, {"hits": 5, "events": "none"})
         elif fault == "pause":  # hold the request until the client is killed
             self.state.paused.set()
             time.sleep(30)

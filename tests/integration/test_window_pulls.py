@@ -250,3 +250,18 @@ def test_backfill_of_a_past_month_takes_that_month(api, tmp_path, warehouse_url)
     assert warehouse_ids(warehouse_url, api) == ids(api.state.records)
     with psycopg.connect(warehouse_url) as conn:  # a backfill leaves the watermark be
         assert ledger.watermark(conn, f"{api.kind}:{api.endpoint.conn_id}") == mark
+
+
+def test_a_wrong_answer_or_wrong_credentials_is_one_line(api, tmp_path, warehouse_url):
+    api.state.faults = {1: "wrong_shape"}
+    with pytest.raises(PullsFailed) as failed:
+        pull(api, tmp_path)
+    (line,) = failed.value.failures
+    assert line.startswith(f"{api.endpoint.conn_id} ({api.kind}): ") and "pull_schema" in line
+    bad = Endpoint(**{**api.endpoint.__dict__, "password": "wrong"})
+    with pytest.raises(PullsFailed) as failed:
+        pull_source(api.source, tmp_path, resolve=lambda c: bad if c == bad.conn_id else None)
+    what = "wazuh-alerts-* search" if api.kind == "wazuh" else "events page 1"
+    assert failed.value.failures == [
+        f"{bad.conn_id} ({api.kind}): {what}: the server refused the credentials (401)"]
+    assert discover(api.source, tmp_path) == []
