@@ -41,8 +41,10 @@ def ready_dir(work_dir: Path) -> Path:
 
 def _inbox_target(inbox: Path, name: str, pulled_file_id: int) -> Path:
     target = inbox / name
-    if target.exists():  # an earlier delivery of the same name still waits
-        target = inbox / f"{Path(name).stem}.pull{pulled_file_id}{Path(name).suffix}"
+    # An earlier delivery of the same name still waits: the id, zero-padded, keeps the
+    # inbox (listed by name) in delivery order, so the newer file is loaded last.
+    if target.exists():
+        target = inbox / f"{Path(name).stem}.pull{pulled_file_id:010d}{Path(name).suffix}"
     return target
 
 

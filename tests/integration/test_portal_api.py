@@ -175,3 +175,41 @@ def test_unexpected_json_shape_is_one_clean_line(portal, tmp_path, monkeypatch, 
     assert err.splitlines() == [
         "pull failed: page 1: total_pages is 'many', not a positive whole number "
         "(rule: pull_schema) (run again to resume)"]
+
+
+def test_portal_pulls_through_the_pull_framework(portal, tmp_path, warehouse_url, monkeypatch):
+    """The dti_portal connection: a month once, the same month again nothing, a
+    corrected month again, a run killed between ledger and inbox finished by the next,
+    another month by backfill."""
+    from ingestion.inbox import discover, process_file
+    from ingestion.pulls import ledger
+    from ingestion.pulls.connections import from_uri
+    from ingestion.pulls.run import pull_source
+
+    state, url = portal
+    e = from_uri("dti_portal", url.replace("http://", "http://:s3cret@") + "?page_size=5")
+
+    def pull(month=PERIOD):
+        return [p for o in pull_source("public_services", tmp_path, month,
+                                       resolve=lambda c: e if c == "dti_portal" else None)
+                for p in o.delivered]
+
+    def load():
+        return [process_file("public_services", p, tmp_path).status
+                for p in discover("public_services", tmp_path)]
+
+    assert [p.name for p in pull()] == [f"portal_dvc_{PERIOD}.json"]
+    assert load() == ["loaded"]
+    assert pull() == [] and discover("public_services", tmp_path) == []
+    next(r for r in state.records if r["kyBaoCao"] == PERIOD)["giaiQuyetQuaHan"] += 1
+    with monkeypatch.context() as patched, pytest.raises(KeyboardInterrupt):
+        patched.setattr(ledger, "_move", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt))
+        pull()
+    # The next run moves the recorded file on; the month it reads again is the same.
+    assert len(pull()) == 1 and len(discover("public_services", tmp_path)) == 1
+    assert load() == ["loaded"]
+    other = f"{default_months()[2]:%Y-%m}"
+    assert [p.name for p in pull(other)] == [f"portal_dvc_{other}.json"]
+    assert load() == ["loaded"]
+    (count,) = rows(warehouse_url, "select count(*) as n from raw.public_services")
+    assert count["n"] == 28  # two months of 14 agencies, the corrected one once
