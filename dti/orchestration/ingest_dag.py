@@ -1,6 +1,7 @@
 """The shape every ingest DAG shares: pull from the source's configured connections
 into the inbox, find the inbox files, load each in its own mapped task (one bad file
-fails only its own task), emit the raw table's Asset, then settle the remote copies."""
+fails only its own task), emit the raw table's Asset; beside them, settle the remote
+copies of files earlier runs loaded. A failed pull or load fails the run."""
 
 from __future__ import annotations
 
@@ -44,11 +45,10 @@ def build_ingest_dag(source: str, schedule: str, doc_md: str):
         @task
         def pull(params=None, dag_run=None, data_interval_start=None,
                  data_interval_end=None) -> list[str]:
-            from dti.orchestration.tasks import pull_exports
+            from dti.orchestration.tasks import month_to_pull, pull_exports
 
-            month = params["month"]
-            if not month and dag_run is not None and str(dag_run.run_type).endswith("backfill"):
-                month = f"{data_interval_start:%Y-%m}"  # a backfill takes its date's month
+            month = month_to_pull(params["month"], getattr(dag_run, "run_type", None),
+                                  data_interval_start)
             day = data_interval_end.date() if data_interval_end else None
             return pull_exports(source, params["data_root"], month, day)
 
@@ -77,14 +77,18 @@ def build_ingest_dag(source: str, schedule: str, doc_md: str):
                 # A rejected file fails the same way on every try: no retries.
                 raise AirflowFailException(str(exc)) from exc
 
-        @task(trigger_rule=TriggerRule.ALL_DONE)
+        # Settles what earlier runs loaded: downstream of the loads it would be the run's
+        # last task, and an ALL_DONE last task turns a failed load into a green run.
+        @task
         def settle_remote() -> list[str]:
             from dti.orchestration.tasks import settle_remote
 
             return settle_remote(source)
 
         files = discover_files()
-        pull() >> files
-        load_file.expand(path=files) >> settle_remote()
+        pulled = pull()
+        pulled >> files
+        pulled >> settle_remote()
+        load_file.expand(path=files)
 
     return ingest()

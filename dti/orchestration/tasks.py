@@ -53,6 +53,18 @@ def airflow_endpoint(conn_id: str):
                     c.password or "", c.schema or "", dict(c.extra_dejson or {}))
 
 
+def month_to_pull(asked: str | None, run_type: object, interval_start) -> str | None:
+    """The month param, else a backfill run's month (its logical date's, Vietnam time),
+    else None: what is new."""
+    from datetime import timedelta, timezone
+
+    if asked:
+        return asked
+    if str(run_type) == "backfill" and interval_start is not None:
+        return f"{interval_start.astimezone(timezone(timedelta(hours=7))):%Y-%m}"
+    return None
+
+
 def pull_exports(source: str, data_root: str | None, month: str | None,
                  today=None) -> list[str]:
     """Pull every configured connection of the source into its inbox; a failed pull

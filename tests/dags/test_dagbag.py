@@ -62,3 +62,14 @@ def test_transform_is_scheduled_on_the_raw_asset_and_runs_every_model(dagbag):
                   "raw.self_assessments"):
         assert table in condition
     assert "0 6 * * *" in str(dag.timetable.summary)  # the daily run when nothing lands
+
+
+def test_a_backfill_run_pulls_its_logical_month():
+    from datetime import UTC, datetime
+
+    from dti.orchestration.tasks import month_to_pull
+
+    start = datetime(2025, 3, 31, 17, tzinfo=UTC)  # 1 April, 00:00 in Vietnam
+    assert month_to_pull(None, "backfill", start) == "2025-04"
+    assert month_to_pull(None, "scheduled", start) is None  # what is new
+    assert month_to_pull("2024-12", "manual", start) == "2024-12"

@@ -152,6 +152,33 @@ def test_soc_alerts_dag_pulls_the_wazuh_indexer_then_loads(dag_env, tmp_path, mo
                             ).fetchall() == [("loaded", 2)]
 
 
+def test_a_failed_pull_fails_the_run_after_the_inbox_is_loaded(dag_env, tmp_path,
+                                                               monkeypatch):
+    from dti.orchestration.runtime import run_dag
+    from dti.samples.alerts import write_wazuh_alerts
+    from dti.samples.generate import default_months
+
+    inbox = tmp_path / "inbox" / "soc_alerts"
+    inbox.mkdir(parents=True)
+    write_wazuh_alerts(inbox / f"wazuh_alerts_{default_months()[-1]:%Y-%m}.json", 3,
+                       default_months()[-1], count=12)
+    from tests.pull_servers import ApiState, basic, serve
+
+    state = ApiState(basic("admin", "pw"), [])
+    server, url = serve("wazuh", state)
+    monkeypatch.setenv("AIRFLOW_CONN_DTI_WAZUH_INDEXER",
+                       url.replace("http://", "http://admin:wrong@"))
+    monkeypatch.setenv("DTI_RETRY_DELAY_SECONDS", "0")
+    try:
+        with pytest.raises(RuntimeError, match="failed"):
+            run_dag("ingest_soc_alerts", {"data_root": str(tmp_path)})
+    finally:
+        server.shutdown()
+    with psycopg.connect(dag_env) as conn:
+        assert conn.execute("select status, rows_loaded from meta.batches").fetchall() == [
+            ("loaded", 12)]
+
+
 def test_freshness_dag_alerts_on_overdue_exports(dag_env, monkeypatch):
     from dti.orchestration.runtime import run_dag
     from tests.webhook_server import serve
