@@ -26,7 +26,7 @@ demo: $(STAMP)
 	$(BIN)/dti demo
 
 test: $(STAMP)
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --durations=15
 
 # The lanes that need neither dbt nor Airflow: unit and warehouse.
 test-fast: $(STAMP)

@@ -42,7 +42,8 @@ from dti.settings import (
     state_dir,
 )
 
-OVERRIDABLE = ("AIRFLOW__CORE__PARALLELISM",)
+OVERRIDABLE = ("AIRFLOW__CORE__PARALLELISM", "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT",
+               "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT_CHECK_INTERVAL")
 SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer")
 WORKER_PREFIX = "celery-worker-"
 HEALTH = ("metadatabase", "scheduler", "dag_processor", "triggerer")
@@ -170,6 +171,11 @@ class AirflowServices:
                 "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + metadata_url,
                 "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(cores),
                 "AIRFLOW__OPERATORS__DEFAULT_QUEUE": celery_queue(),
+                # A worker killed with a task it had reserved but not started leaves that
+                # task queued until the broker's visibility timeout (6 h): the scheduler
+                # queues it again after 3 minutes instead.
+                "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT": "180",
+                "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT_CHECK_INTERVAL": "30",
             })
         # Sizing set in the environment wins.
         return {**defaults, **{k: os.environ[k] for k in OVERRIDABLE if os.environ.get(k)}}

@@ -85,6 +85,9 @@ def test_two_celery_workers_share_a_run_and_survive_a_killed_one(tmp_path, monke
     monkeypatch.setenv("AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL",
                        "3")
     monkeypatch.setenv("DTI_RETRY_DELAY_SECONDS", "3")
+    # A task the killed worker had reserved is queued again soon.
+    monkeypatch.setenv("AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT", "30")
+    monkeypatch.setenv("AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT_CHECK_INTERVAL", "10")
     name = f"dti_celery_{tmp_path.name[-12:]}".replace("-", "_").lower()
     url = pg_admin_url.rsplit("/", 1)[0] + f"/{name}"
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
