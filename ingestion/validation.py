@@ -149,7 +149,10 @@ def _context():
 @cache
 def _datasource(url: str):
     name = "warehouse_" + hashlib.sha1(url.encode()).hexdigest()[:12]
-    return _context().data_sources.add_postgres(name=name, connection_string=url)
+    # Pre-ping: a worker outlives warehouse restarts, and a pooled connection the server
+    # ended would otherwise fail the next validation.
+    return _context().data_sources.add_postgres(name=name, connection_string=url,
+                                                kwargs={"pool_pre_ping": True})
 
 
 def _column_of(kwargs: dict[str, Any]) -> str | None:

@@ -253,3 +253,14 @@ def test_every_rule_of_the_suite_has_a_case(source):
     rules = {e["meta"]["rule"] for e in load_suite_document(source)["expectations"]}
     covered = {rule for s, rule, _, _ in CASES if s == source}
     assert rules == covered
+
+
+def test_validation_survives_the_server_ending_its_pooled_connections(cases_url,
+                                                                       pg_admin_url):
+    """A long-lived worker's Great Expectations engine outlives a warehouse restart."""
+    assert not run(cases_url, "public_services", {}).table_failures
+    with psycopg.connect(pg_admin_url, autocommit=True) as admin:
+        ended = admin.execute("select pg_terminate_backend(pid) from pg_stat_activity "
+                              "where datname = %s", (cases_url.rsplit("/", 1)[1],)).fetchall()
+    assert ended  # the engine's pooled connections were there, and are gone
+    assert not run(cases_url, "public_services", {}).table_failures
