@@ -26,11 +26,11 @@ demo: $(STAMP)
 	$(BIN)/dti demo
 
 test: $(STAMP)
-	$(BIN)/pytest -n 2 --durations=15
+	$(BIN)/pytest -n 2 --dist worksteal --durations=15
 
 # The lanes that need neither dbt nor Airflow: unit and warehouse.
 test-fast: $(STAMP)
-	$(BIN)/pytest -n 2 -m "unit or warehouse"
+	$(BIN)/pytest -n 2 --dist worksteal -m "unit or warehouse"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -8,8 +8,10 @@ instead of the ephemeral one (each test still gets its own database).
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -101,29 +103,85 @@ def drop_database(admin_url: str, name: str) -> None:
             sql.Identifier(name)))
 
 
+def _shared_dir(tmp_path_factory) -> Path | None:
+    """A folder every pytest-xdist worker of this run sees; None without xdist."""
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    return tmp_path_factory.getbasetemp().parent / f"shared_{run_id}" if run_id else None
+
+
 @pytest.fixture(scope="session")
 def sample_set(tmp_path_factory):
-    """The demo's sample exports (seed 7), written once per session."""
+    """The demo's sample exports (seed 7), written once per test run (the built
+    template's ledger names these files, whichever worker built it). Read-only."""
+    from filelock import FileLock
+
     from dti.samples.generate import generate
 
-    return generate(tmp_path_factory.mktemp("sample_set"), seed=7).files
+    shared = _shared_dir(tmp_path_factory)
+    if shared is None:
+        return generate(tmp_path_factory.mktemp("sample_set"), seed=7).files
+    shared.mkdir(exist_ok=True)
+    listing = shared / "sample_set.json"  # the files in the order they were written
+    with FileLock(shared / "sample_set.lock"):
+        if not listing.exists():
+            files = generate(shared / "sample_set", seed=7).files
+            listing.write_text(json.dumps({k: [str(p) for p in v] for k, v in files.items()}))
+    return {k: [Path(p) for p in v] for k, v in json.loads(listing.read_text()).items()}
 
 
 @pytest.fixture(scope="session")
-def built_template(pg_admin_url, template_db, sample_set):
-    """A database with the sample set loaded and `dbt build` run, made once per session;
-    tests that read marts start from a copy of it."""
+def built_template(pg_admin_url, template_db, sample_set, tmp_path_factory):
+    """A database with the sample set loaded and `dbt build` run, made once per test
+    run; tests that read marts start from a copy of it. Under pytest-xdist the first
+    worker builds it and dumps it, the others restore the dump (seconds, not ~40 s)."""
+    from filelock import FileLock
+
+    name = f"dti_built_{os.getpid()}"
+    shared = _shared_dir(tmp_path_factory)
+    if shared is None or not Path(_pg_tool("pg_restore")).exists():
+        _build_sample_warehouse(clone_database(pg_admin_url, template_db, name), sample_set)
+    else:
+        dump = shared / "built_template.dump"
+        with FileLock(shared / "built_template.lock"):
+            if dump.exists():
+                _restore(pg_admin_url, name, dump)
+            else:
+                url = clone_database(pg_admin_url, template_db, name)
+                _build_sample_warehouse(url, sample_set)
+                _dump(url, dump)
+    yield name
+    drop_database(pg_admin_url, name)
+
+
+def _build_sample_warehouse(url: str, sample_set) -> None:
     from dti.dbt_project import run_dbt
     from ingestion.load import ingest_file
 
-    name = f"dti_built_{os.getpid()}"
-    url = clone_database(pg_admin_url, template_db, name)
     for source, paths in sample_set.items():
         for path in paths:
             ingest_file(source, path, url)
     assert run_dbt(["build", "--quiet"], url) == 0
-    yield name
-    drop_database(pg_admin_url, name)
+
+
+def _pg_tool(name: str) -> str:
+    from dti.warehouse.embedded import postgres_bindir
+
+    return str(postgres_bindir() / name)
+
+
+def _dump(url: str, dump: Path) -> None:
+    part = dump.with_suffix(".part")
+    subprocess.run([_pg_tool("pg_dump"), "--format=custom", "--file", str(part), url],
+                   check=True)
+    part.rename(dump)
+
+
+def _restore(admin_url: str, name: str, dump: Path) -> None:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("create database {} template template0").format(
+            sql.Identifier(name)))
+    subprocess.run([_pg_tool("pg_restore"), "--exit-on-error", "--dbname",
+                    _with_database(admin_url, name), str(dump)], check=True)
 
 
 @pytest.fixture
