@@ -24,6 +24,10 @@ from ingestion import CONFIG_DIR
 KINDS = ("portal", "sftp", "wazuh", "eoffice")
 
 
+class BadConnection(ValueError):
+    """A connection that cannot be used as written (one line, naming it)."""
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """The parts of a connection a pull uses (Airflow's Connection fields)."""
@@ -36,6 +40,25 @@ class Endpoint:
     password: str = ""
     schema: str = ""  # the path: remote folder on SFTP, base path of an API
     extra: dict = field(default_factory=dict)
+
+    def number(self, key: str, default: float) -> float:
+        """A numeric extra (page_size, lookback_minutes, settle_seconds), or a
+        BadConnection naming it."""
+        value = self.extra.get(key, default)
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = -1.0
+        if number < 0:
+            raise BadConnection(f"extra {key} is {value!r}, not a number of zero or more")
+        return number
+
+    def check(self) -> None:
+        """Refuse, before any pull starts, what no pull could use."""
+        if not self.host:
+            raise BadConnection("the connection names no host")
+        for key in ("page_size", "lookback_minutes", "settle_seconds"):
+            self.number(key, 0)
 
     def base_url(self, default_scheme: str = "https") -> str:
         scheme = self.extra.get("scheme") or (
@@ -93,5 +116,13 @@ def from_uri(conn_id: str, uri: str) -> Endpoint:
 
 def from_env(conn_id: str) -> Endpoint | None:
     """The connection from ``AIRFLOW_CONN_<ID>``, as Airflow itself would read it."""
-    uri = os.environ.get(f"AIRFLOW_CONN_{conn_id.upper()}")
-    return from_uri(conn_id, uri) if uri else None
+    name = f"AIRFLOW_CONN_{conn_id.upper()}"
+    uri = os.environ.get(name)
+    if not uri:
+        return None
+    try:
+        return from_uri(conn_id, uri)
+    except (ValueError, TypeError, AttributeError) as exc:
+        # The value holds credentials: name the variable and the problem, never the value.
+        raise BadConnection(f"{name} is not a connection URI or JSON "
+                              f"({type(exc).__name__})") from None

@@ -20,7 +20,15 @@ from ingestion.inbox import data_root, inbox_dir
 from ingestion.ledger import file_sha256
 from ingestion.limits import limits
 from ingestion.pulls import ledger
-from ingestion.pulls.connections import Endpoint, PullSpec, Resolver, from_env, from_uri, pulls_for
+from ingestion.pulls.connections import (
+    BadConnection,
+    Endpoint,
+    PullSpec,
+    Resolver,
+    from_env,
+    from_uri,
+    pulls_for,
+)
 from ingestion.pulls.eoffice import EofficeExport, check_events
 from ingestion.pulls.http import JsonClient, PullError
 from ingestion.pulls.portal import PortalClient, previous_month, pull_public_services
@@ -75,7 +83,7 @@ def _basic(endpoint: Endpoint) -> str:
 
 
 def _window_api(spec: PullSpec, endpoint: Endpoint):
-    size = int(endpoint.extra.get("page_size", 500))
+    size = int(endpoint.number("page_size", 500)) or 500
     if spec.kind == "wazuh":
         return WazuhIndexer(JsonClient(**_json_client(endpoint, _basic(endpoint))),
                             index=str(endpoint.extra.get("index") or "wazuh-alerts-*"),
@@ -98,7 +106,7 @@ def pull_one(conn: psycopg.Connection, spec: PullSpec, endpoint: Endpoint, root:
     elif spec.kind == "portal":
         period = month or previous_month(today or datetime.now(UTC).date())
         client = PortalClient(**_json_client(endpoint, f"Bearer {endpoint.password}"),
-                              page_size=int(endpoint.extra.get("page_size", 100)))
+                              page_size=int(endpoint.number("page_size", 100)) or 100)
         staged = pull_public_services(client, period, ledger.ready_dir(work_dir), work_dir)
         target = ledger.deliver(conn, pull_name=pull_name, source=spec.source,
                                 remote_key=f"{period}|{file_sha256(staged)}", staged=staged,
@@ -109,8 +117,7 @@ def pull_one(conn: psycopg.Connection, spec: PullSpec, endpoint: Endpoint, root:
     else:
         pull = WindowPull(conn, pull_name, spec.connection, spec.source,
                           _window_api(spec, endpoint), work_dir, inbox,
-                          lookback=timedelta(minutes=float(
-                              endpoint.extra.get("lookback_minutes", 30))),
+                          lookback=timedelta(minutes=endpoint.number("lookback_minutes", 30)),
                           max_pages=limits().pull_pages)
         outcome.delivered += pull.run(month)
     return outcome
@@ -123,16 +130,17 @@ def pull_source(source: str, root: str | Path | None = None, month: str | None =
     base = data_root(root)
     outcomes, failures = [], []
     for spec in pulls_for(source):
-        endpoint = resolve(spec.connection)
-        if endpoint is None and spec.kind == "portal":
-            endpoint = _legacy_portal()
-        if endpoint is None:
-            outcomes.append(PullOutcome(spec.connection, spec.kind, skipped=True))
-            continue
         try:
+            endpoint = resolve(spec.connection)
+            if endpoint is None and spec.kind == "portal":
+                endpoint = _legacy_portal()
+            if endpoint is None:
+                outcomes.append(PullOutcome(spec.connection, spec.kind, skipped=True))
+                continue
+            endpoint.check()
             with psycopg.connect(warehouse_url(), autocommit=True) as conn:
                 outcomes.append(pull_one(conn, spec, endpoint, base, month, today))
-        except PullError as exc:
+        except (PullError, BadConnection) as exc:
             failures.append(f"{spec.connection} ({spec.kind}): {exc}")
     for outcome in outcomes:
         for line in outcome.lines():

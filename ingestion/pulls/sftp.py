@@ -140,7 +140,7 @@ class SftpDrop:
     async def _pull(self, sftp: asyncssh.SFTPClient, month: str | None) -> list[Path]:
         extra = self.endpoint.extra
         pattern = str(extra.get("pattern") or "*")
-        settle = float(extra.get("settle_seconds", 60))
+        settle = self.endpoint.number("settle_seconds", 60)
         taken = ledger.pulled_keys(self.conn, self.pull_name)
         delivered: list[Path] = []
         newest = 0.0

@@ -1,5 +1,7 @@
 """Which connections a source pulls from, and reading them as Airflow writes them."""
 
+import pytest
+
 from ingestion.pulls.connections import KINDS, from_env, from_uri, pulls_for
 from ingestion.sources import SOURCES
 
@@ -46,3 +48,26 @@ def test_pull_without_connections_says_so_and_touches_nothing(monkeypatch, tmp_p
         "dti_wazuh_indexer (wazuh): not defined, nothing pulled",
         "dti_sftp_soc_alerts (sftp): not defined, nothing pulled"]
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ('{"conn_type": "http", "host": ', "AIRFLOW_CONN_DTI_WAZUH_INDEXER is not a connection "
+                                        "URI or JSON (JSONDecodeError)"),
+    ("http://u:p@127.0.0.1:abc/", "AIRFLOW_CONN_DTI_WAZUH_INDEXER is not a connection URI "
+                                  "or JSON (ValueError)"),
+    ("http://u:p@/", "the connection names no host"),
+    ("http://u:p@127.0.0.1:9200?page_size=many",
+     "extra page_size is 'many', not a number of zero or more"),
+])
+def test_a_connection_that_cannot_be_used_is_one_line(monkeypatch, tmp_path, capsys, value,
+                                                      expected):
+    from dti.cli.main import main
+
+    monkeypatch.setenv("AIRFLOW_CONN_DTI_WAZUH_INDEXER", value)
+    monkeypatch.delenv("AIRFLOW_CONN_DTI_SFTP_SOC_ALERTS", raising=False)
+    monkeypatch.setenv("DTI_DATA_DIR", str(tmp_path))
+    assert main(["pull", "soc_alerts"]) == 1
+    out, err = capsys.readouterr()
+    assert err.splitlines() == [f"pull failed: dti_wazuh_indexer (wazuh): {expected} "
+                                "(run again to resume)"]
+    assert "p@" not in err + out  # the credentials are never echoed
