@@ -78,13 +78,6 @@ def _write_whole(path: Path, text: str) -> None:
     tmp.rename(path)
 
 
-def _read_jsonl(path: Path) -> Iterator[dict]:
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                yield json.loads(line)
-
-
 @dataclass
 class WindowPull:
     conn: psycopg.Connection
@@ -183,23 +176,60 @@ class WindowPull:
             "remote_key like %s)", (self.pull_name, f"{month}|%")).fetchone()[0]
 
     def _deliver_month(self, month: str, new: dict[str, dict], rebuild: bool) -> Path | None:
+        """Merge the window's records into the month kept here, streaming (both are in
+        id order, so memory holds the window, not the month), and deliver the result
+        when it differs."""
         self.months_dir.mkdir(parents=True, exist_ok=True)
         kept = self.months_dir / f"{month}.jsonl"
-        base = {} if rebuild or not kept.exists() else {
-            self.api.record_id(r): r for r in _read_jsonl(kept)}
-        merged = {**base, **new}
-        if merged == base and not rebuild:
-            return None  # nothing new for this month
-        text = "".join(json.dumps(merged[k], ensure_ascii=False, sort_keys=True) + "\n"
-                       for k in sorted(merged))
         name = f"{self.api.prefix}_{self.connection}_{month}.jsonl"
         staged = ledger.ready_dir(self.work_dir) / name
         staged.parent.mkdir(parents=True, exist_ok=True)
-        _write_whole(staged, text)
+        part = staged.with_name(name + ".part")
+        old = iter(()) if rebuild or not kept.exists() else self._kept_lines(kept)
+        changed, count = rebuild, 0
+        with part.open("w", encoding="utf-8") as out:
+            for line, differs in _merge(old, ((k, _line(new[k])) for k in sorted(new))):
+                out.write(line)
+                changed, count = changed or differs, count + 1
+        if not changed:
+            part.unlink()
+            return None  # nothing new for this month
+        part.rename(staged)
+        next_kept = kept.with_name(kept.name + ".part")
+        shutil.copyfile(staged, next_kept)
         target = ledger.deliver(self.conn, pull_name=self.pull_name, source=self.source,
                                 remote_key=f"{month}|{file_sha256(staged)}", staged=staged,
-                                inbox=self.inbox, records=len(merged))
-        _write_whole(kept, text)  # after the delivery: a rerun then repeats it, a no-op
+                                inbox=self.inbox, records=count)
+        next_kept.rename(kept)  # after the delivery: a rerun then repeats it, a no-op
         if target:
-            log.info("%s: %s records for %s into %s", self.pull_name, len(merged), month, target)
+            log.info("%s: %s records for %s into %s", self.pull_name, count, month, target)
         return target
+
+    def _kept_lines(self, kept: Path) -> Iterator[tuple[str, str]]:
+        with kept.open(encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    yield self.api.record_id(json.loads(line)), line
+
+
+def _line(record: dict) -> str:
+    """One record as kept and delivered: the same record is always the same line."""
+    return json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def _merge(old: Iterator[tuple[str, str]], new: Iterator[tuple[str, str]]
+           ) -> Iterator[tuple[str, bool]]:
+    """Two id-ordered streams of (id, line) as one, the new line winning an id; each
+    line with whether it differs from what was kept."""
+    sentinel = (None, "")
+    o, n = next(old, sentinel), next(new, sentinel)
+    while o[0] is not None or n[0] is not None:
+        if n[0] is None or (o[0] is not None and o[0] < n[0]):
+            yield o[1], False
+            o = next(old, sentinel)
+        elif o[0] is None or n[0] < o[0]:
+            yield n[1], True
+            n = next(new, sentinel)
+        else:
+            yield n[1], n[1] != o[1]
+            o, n = next(old, sentinel), next(new, sentinel)
