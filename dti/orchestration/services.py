@@ -172,7 +172,7 @@ class AirflowServices:
                 "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(cores),
                 "AIRFLOW__OPERATORS__DEFAULT_QUEUE": celery_queue(),
                 # A worker killed with a task it had reserved but not started leaves that
-                # task queued until the broker's visibility timeout (6 h): the scheduler
+                # task queued until the broker's visibility timeout (a day): the scheduler
                 # queues it again after 3 minutes instead.
                 "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT": "180",
                 "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT_CHECK_INTERVAL": "30",
