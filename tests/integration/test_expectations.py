@@ -1,9 +1,10 @@
 """Every rule of every suite, violated and satisfied.
 
-Each case lands a small batch straight into a landing table (the table the suite
-runs on), breaks one thing, validates, and checks the effect: the failing row is
-named with the rule (so the loader quarantines it), or the batch is rejected. The
-same batch unbroken passes every rule. A test also checks that no rule of a suite
+Each case breaks one thing in a small batch landed straight into a landing table (the
+table the suite runs on), validates, and checks the effect: the failing row is named
+with the rule (so the loader quarantines it), or the batch is rejected. Cases that
+break one row's values share one batch per source, a row each; the others get a batch
+of their own. The same batch unbroken passes every rule. A test also checks that no rule of a suite
 is left without a case.
 """
 
@@ -232,8 +233,35 @@ def test_the_unbroken_batch_passes_every_rule(cases_url, source):
     assert all(r["success"] for r in outcome.results)
 
 
-@pytest.mark.parametrize(("source", "rule", "change", "effect"), CASES,
-                         ids=[f"{s}-{r}" for s, r, _, _ in CASES])
+def _plain_row_case(case) -> bool:
+    """A row rule broken by changing one row's values alone: many share one batch."""
+    return case[3] == "row" and not any(k.startswith(("+", "-")) for k in case[2])
+
+
+ROW_CASES = [c for c in CASES if _plain_row_case(c)]
+TABLE_CASES = [c for c in CASES if not _plain_row_case(c)]
+
+
+@pytest.mark.parametrize("source", sorted(BASE))
+def test_each_row_rule_flags_the_row_that_breaks_it(cases_url, source):
+    """One batch per source (one validation, not one per case): row 1 unbroken, then a
+    row per case, the second base row with that case's change. Each case's rule names
+    its row; the unbroken row is named by none and the batch is not rejected."""
+    cases = [c for c in ROW_CASES if c[0] == source]
+    rows = [dict(BASE[source][0])] + [{**BASE[source][1], **change} for _, _, change, _ in cases]
+    table = land(cases_url, source, rows)
+    outcome = validate_table(cases_url, "landing", table, source,
+                             {"row_count_min": 0, "row_count_max": 2**62},
+                             query_parameters(Partition("000.00.00.H49", MONTHS[source], "test")))
+    assert not outcome.table_failures
+    assert 1 not in outcome.row_failures
+    for row_number, (_, rule, change, _) in enumerate(cases, start=2):
+        named = {f.rule for f in outcome.row_failures.get(row_number, [])}
+        assert rule in named, (rule, change, named)
+
+
+@pytest.mark.parametrize(("source", "rule", "change", "effect"), TABLE_CASES,
+                         ids=[f"{s}-{r}" for s, r, _, _ in TABLE_CASES])
 def test_breaking_a_rule_has_its_effect(cases_url, source, rule, change, effect):
     outcome = run(cases_url, source, change)
     if effect == "reject":
