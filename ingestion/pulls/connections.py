@@ -42,7 +42,7 @@ class Endpoint:
     extra: dict = field(default_factory=dict)
 
     def number(self, key: str, default: float) -> float:
-        """A numeric extra (page_size, lookback_minutes, settle_seconds), or a
+        """A numeric extra (page_size, lookback_minutes, settle_seconds, backoff_seconds), or a
         BadConnection naming it."""
         value = self.extra.get(key, default)
         try:
@@ -57,7 +57,7 @@ class Endpoint:
         """Refuse, before any pull starts, what no pull could use."""
         if not self.host:
             raise BadConnection("the connection names no host")
-        for key in ("page_size", "lookback_minutes", "settle_seconds"):
+        for key in ("page_size", "lookback_minutes", "settle_seconds", "backoff_seconds"):
             self.number(key, 0)
 
     def base_url(self, default_scheme: str = "https") -> str:

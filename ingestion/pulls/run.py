@@ -72,7 +72,8 @@ def _legacy_portal() -> Endpoint | None:
 
 def _json_client(endpoint: Endpoint, authorization: str, **kw) -> dict:
     return {"base_url": endpoint.base_url().rstrip("/"), "authorization": authorization,
-            "ca_file": endpoint.extra.get("ca_file"), **kw}
+            "ca_file": endpoint.extra.get("ca_file"),
+            "backoff_seconds": endpoint.number("backoff_seconds", 1.0), **kw}
 
 
 def _basic(endpoint: Endpoint) -> str:

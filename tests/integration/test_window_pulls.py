@@ -97,7 +97,7 @@ def api(request, tmp_path):
     endpoint = Endpoint(CONNECTION[kind], "http", "127.0.0.1", port,
                         "admin" if kind == "wazuh" else "",
                         "pw" if kind == "wazuh" else "tok", "",
-                        {"page_size": 7, "lookback_minutes": 30})
+                        {"page_size": 7, "lookback_minutes": 30, "backoff_seconds": 0.01})
     yield Api(kind, state, endpoint, url)
     server.shutdown()
 
