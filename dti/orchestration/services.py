@@ -203,9 +203,9 @@ class AirflowServices:
         (self.pid_dir / f"{name}.pid").write_text(str(proc.pid))
         return proc.pid
 
-    def start_worker(self, name: str, env: dict[str, str], timeout: float = 120) -> int:
-        """One Celery worker (its own process group, log-server port and name) on the
-        deployment's queue; returns its pid once it is ready for tasks."""
+    def spawn_worker(self, name: str, env: dict[str, str]) -> tuple[int, Path, int]:
+        """Start one Celery worker (its own process group, log-server port and name) on
+        the deployment's queue; returns its pid, log and where this start's log begins."""
         log = self.home / f"{WORKER_PREFIX}{name}.log"
         start = log.stat().st_size if log.exists() else 0
         pid = self._spawn(
@@ -213,6 +213,12 @@ class AirflowServices:
             {**env, "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(_free_port())},
             "celery", "worker", "--queues", env["AIRFLOW__OPERATORS__DEFAULT_QUEUE"],
             "--celery-hostname", f"{name}@%h")
+        return pid, log, start
+
+    def wait_worker(self, name: str, started: tuple[int, Path, int],
+                    timeout: float = 120) -> int:
+        """The worker's pid once it is ready for tasks."""
+        pid, log, start = started
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not _alive(pid):
@@ -247,11 +253,15 @@ class AirflowServices:
         for service in SERVICES:
             if service not in running:
                 self._spawn(service, env, service)
-        self.wait_healthy(timeout)
+        # Workers start beside the services (they need only the migrated database), so
+        # their start-up overlaps the wait for the services to be healthy.
+        spawned = {}
         if env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor":
-            for n in range(1, workers + 1):
-                if f"{WORKER_PREFIX}{n}" not in running:
-                    self.start_worker(str(n), env)
+            spawned = {str(n): self.spawn_worker(str(n), env) for n in range(1, workers + 1)
+                       if f"{WORKER_PREFIX}{n}" not in running}
+        self.wait_healthy(timeout)
+        for name, started in spawned.items():
+            self.wait_worker(name, started)
         return self.url()
 
     def health(self) -> dict[str, str]:
