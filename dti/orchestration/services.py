@@ -181,11 +181,17 @@ class AirflowServices:
         return {**defaults, **{k: os.environ[k] for k in OVERRIDABLE if os.environ.get(k)}}
 
     def _airflow(self, env: dict[str, str], *args: str) -> None:
+        self._airflow_finished(self._airflow_started(env, *args), args)
+
+    def _airflow_started(self, env: dict[str, str], *args: str) -> subprocess.Popen:
         airflow = str(Path(sys.executable).with_name("airflow"))
-        proc = subprocess.run([airflow, *args], env={**os.environ, **env},
-                              capture_output=True, text=True)
+        return subprocess.Popen([airflow, *args], env={**os.environ, **env},
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def _airflow_finished(self, proc: subprocess.Popen, args: tuple[str, ...]) -> None:
+        out, err = proc.communicate()
         if proc.returncode != 0:
-            tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-5:])
+            tail = "\n".join((err or out).strip().splitlines()[-5:])
             raise ServicesError(f"airflow {' '.join(args)} failed: {tail}")
 
     def pids(self) -> dict[str, int]:
@@ -245,8 +251,13 @@ class AirflowServices:
             {k: v for k, v in env.items() if "SECRET" not in k and "PASSWORD" not in k},
             indent=1))
         if not running:
-            build_manifest()  # Cosmos renders the transform DAG from it
-            self._airflow(env, "db", "migrate")
+            # The metadata migration runs while dbt parses: Cosmos renders the transform
+            # DAG from the manifest, and neither waits on the other.
+            migration = self._airflow_started(env, "db", "migrate")
+            try:
+                build_manifest()
+            finally:
+                self._airflow_finished(migration, ("db", "migrate"))
             slots = os.environ.get("DTI_HEAVY_POOL_SLOTS") or str(os.cpu_count() or 2)
             self._airflow(env, "pools", "set", HEAVY_POOL, slots,
                           "Great Expectations loads and dbt builds")
