@@ -69,14 +69,10 @@ def pull_exports(source: str, data_root: str | None, month: str | None,
                  today=None) -> list[str]:
     """Pull every configured connection of the source into its inbox; a failed pull
     fails the task (after the others ran), with one line per failure."""
-    from airflow.sdk.exceptions import AirflowException
+    from ingestion.pulls.run import pull_source
 
-    from ingestion.pulls.run import PullsFailed, pull_source
-
-    try:
-        outcomes = pull_source(source, data_root, month, airflow_endpoint, today)
-    except PullsFailed as exc:
-        raise AirflowException("pull failed: " + "; ".join(exc.failures)) from None
+    outcomes = _one_line(lambda: pull_source(source, data_root, month, airflow_endpoint,
+                                             today), "pull")
     return [str(p) for o in outcomes for p in o.delivered]
 
 
@@ -84,4 +80,15 @@ def settle_remote(source: str) -> list[str]:
     """Remove or move the SFTP copies whose load is verified (extra after_load)."""
     from ingestion.pulls.run import settle_source
 
-    return settle_source(source, airflow_endpoint)
+    return _one_line(lambda: settle_source(source, airflow_endpoint), "settle")
+
+
+def _one_line(work, what: str):
+    from airflow.sdk.exceptions import AirflowException
+
+    from ingestion.pulls.run import PullsFailed
+
+    try:
+        return work()
+    except PullsFailed as exc:
+        raise AirflowException(f"{what} failed: " + "; ".join(exc.failures)) from None

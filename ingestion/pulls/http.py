@@ -167,7 +167,8 @@ class JsonClient:
             if attempt == self.max_attempts:
                 raise PullError(f"{what}: gave up after {attempt} attempts ({reason})")
             wait = min(wait, self.max_backoff_seconds, self.remaining(what))
-            log.warning("%s: %s; retry %s in %.1fs", what, reason, attempt, wait)
+            # INFO: in the task log; the command line shows the outcome, not each try.
+            log.info("%s: %s; retry %s in %.1fs", what, reason, attempt, wait)
             self.sleep(wait)
             delay = min(delay * 2, self.max_backoff_seconds)
         raise AssertionError("unreachable")

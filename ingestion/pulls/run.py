@@ -153,12 +153,17 @@ def pull_source(source: str, root: str | Path | None = None, month: str | None =
 
 def settle_source(source: str, resolve: Resolver = from_env) -> list[str]:
     """After the loads: remove or move the SFTP copies whose load is verified."""
-    done = []
+    done, failures = [], []
     for spec in pulls_for(source):
-        endpoint = resolve(spec.connection) if spec.kind == "sftp" else None
-        if endpoint is None:
-            continue
-        with psycopg.connect(warehouse_url(), autocommit=True) as conn:
-            done += SftpDrop(conn, f"sftp:{spec.connection}", source, endpoint,
-                             Path(), Path()).settle()
+        try:
+            endpoint = resolve(spec.connection) if spec.kind == "sftp" else None
+            if endpoint is None:
+                continue
+            with psycopg.connect(warehouse_url(), autocommit=True) as conn:
+                done += SftpDrop(conn, f"sftp:{spec.connection}", source, endpoint,
+                                 Path(), Path()).settle()
+        except (PullError, BadConnection) as exc:
+            failures.append(f"{spec.connection} (sftp): {exc}")
+    if failures:
+        raise PullsFailed(failures, [])
     return done

@@ -57,14 +57,14 @@ def _known_hosts(endpoint: Endpoint):
         try:
             key = asyncssh.import_public_key(" ".join(words[:2]))
         except (asyncssh.KeyImportError, ValueError) as exc:
-            raise PullError(f"{endpoint.conn_id}: extra host_key is not a public key "
+            raise PullError(f"extra host_key is not a public key "
                             f"({one_line(exc)})") from None
         return [key], [], []
     if extra.get("known_hosts"):
         return str(extra["known_hosts"])
     if _truthy(extra.get("no_host_key_check", "")):
         return None
-    raise PullError(f"{endpoint.conn_id}: no host key to check {endpoint.host} against: "
+    raise PullError(f"no host key to check {endpoint.host} against: "
                     "set extra host_key (or known_hosts, or no_host_key_check: true)")
 
 
@@ -76,7 +76,7 @@ def _client_keys(endpoint: Endpoint) -> list | None:
         if extra.get("key_file"):
             return [asyncssh.read_private_key(str(extra["key_file"]), passphrase)]
     except (asyncssh.KeyImportError, OSError, ValueError) as exc:
-        raise PullError(f"{endpoint.conn_id}: the private key cannot be read "
+        raise PullError(f"the private key cannot be read "
                         f"({one_line(exc)})") from None
     return None
 
@@ -123,18 +123,19 @@ class SftpDrop:
         try:
             return asyncio.run(asyncio.wait_for(session(), self.limits.pull_total_seconds))
         except TimeoutError:
-            raise PullError(f"{self.pull_name}: the pull took longer than "
+            raise PullError(f"the pull took longer than "
                             f"{self.limits.pull_total_seconds:g} s (rule: pull_total_seconds)"
                             ) from None
         except asyncssh.HostKeyNotVerifiable as exc:
-            raise PullError(f"{self.pull_name}: {self.endpoint.host}'s host key is not the "
+            raise PullError(f"{self.endpoint.host}'s host key is not the "
                             f"one configured ({one_line(exc)})") from None
         except asyncssh.PermissionDenied:
-            raise PullError(f"{self.pull_name}: the server refused the credentials") from None
+            raise PullError("the server refused the credentials") from None
         except (asyncssh.Error, OSError) as exc:
-            raise PullError(f"{self.pull_name}: {one_line(exc)}") from None
+            raise PullError(one_line(exc)) from None
 
     def pull(self, month: str | None = None) -> list[Path]:
+        self.after_load()  # a wrong value is refused now, not after the loads
         return self._run(lambda sftp: self._pull(sftp, month))
 
     async def _pull(self, sftp: asyncssh.SFTPClient, month: str | None) -> list[Path]:
@@ -198,14 +199,18 @@ class SftpDrop:
                               remote_key=key, staged=staged, inbox=self.inbox,
                               remote_path=path)
 
+    def after_load(self) -> str:
+        action = str(self.endpoint.extra.get("after_load") or "keep")
+        if action not in ("keep", "delete") and not action.startswith("move:"):
+            raise PullError(f"extra after_load {action!r} is not keep, delete or "
+                            "move:<folder>")
+        return action
+
     def settle(self) -> list[str]:
         """Remove or move the remote copies whose load is verified (``after_load``)."""
-        action = str(self.endpoint.extra.get("after_load") or "keep")
+        action = self.after_load()
         if action == "keep":
             return []
-        if action != "delete" and not action.startswith("move:"):
-            raise PullError(f"{self.pull_name}: extra after_load {action!r} is not keep, "
-                            "delete or move:<folder>")
         rows = self.conn.execute(
             "select p.pulled_file_id, p.remote_key, p.remote_path from meta.pulled_files p "
             "where p.pull_name = %s and p.settled_at is null and exists (select 1 from "

@@ -149,8 +149,8 @@ class WindowPull:
         while not done:
             number += 1
             if number > self.max_pages:
-                raise PullError(f"{self.pull_name}: more than {self.max_pages} pages in one "
-                                "window (rule: pull_pages)")
+                raise PullError(f"more than {self.max_pages} pages in one window "
+                                "(rule: pull_pages)")
             records, cursor = self.api.page(plan["since"], plan["until"], cursor)
             _write_whole(run_dir / f"page_{number:05d}.json",
                          json.dumps({"records": records, "next": cursor}, ensure_ascii=False))

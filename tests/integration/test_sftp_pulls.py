@@ -144,10 +144,14 @@ def test_an_unknown_or_wrong_server_is_refused_in_one_line(drop, tmp_path, wareh
         "the server refused the credentials": Endpoint(
             CONNECTION, "sftp", "127.0.0.1", server.port, "agency", "wrong", "exports",
             {"host_key": server.public_key}),
+        # Refused before anything is taken, not after the loads when it would settle.
+        "extra after_load 'burn' is not keep, delete or move:<folder>": endpoint(
+            server, after_load="burn"),
     }
     for expected, e in cases.items():
         with pytest.raises(PullsFailed) as failed:
             pull(e, tmp_path)
         (line,) = failed.value.failures
         assert expected in line and "\n" not in line, line
+        assert line.count(CONNECTION) == 1, line  # named once, by the failure's prefix
     assert discover(SOURCE, tmp_path) == []
