@@ -20,7 +20,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
 
@@ -37,7 +37,7 @@ from ingestion.registry import code_for_name, sync_registry
 from ingestion.source_config import RAW_CASTS, SourceConfig
 from ingestion.sources import SourceSpec, get_source
 from ingestion.sources.base import Extract, LineTally, ReportFormatError
-from ingestion.text import Invalid, printable
+from ingestion.text import Invalid, printable, vietnam_month_of
 from ingestion.validation import (
     ROW_KEY,
     RuleFailure,
@@ -283,13 +283,11 @@ def _row_count_band(conn: psycopg.Connection, result: BatchResult) -> dict[str, 
         return {"row_count_min": 0, "row_count_max": 2**62}
     median = history[len(history) // 2]
     # A month still under way (a pull delivers it again as it grows) has no floor yet.
-    running = result.period is not None and result.period >= _vietnam_month_now()
+    running = result.period is not None and result.period >= vietnam_month_of(
+        datetime.now(UTC))
     return {"row_count_min": 0 if running else int(median * _BAND[0]),
             "row_count_max": int(median * _BAND[1])}
 
-
-def _vietnam_month_now() -> str:
-    return f"{datetime.now(UTC) + timedelta(hours=7):%Y-%m}"
 
 
 def _codes_from_names(extract) -> Iterator[tuple[int, list[str | None]]]:

@@ -71,7 +71,7 @@ def to_cp1258_form(text: str) -> str:
 
 _VN_DATETIME = re.compile(
     r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
-_VN_OFFSET = timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh has no daylight saving
+VIETNAM = timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh has no daylight saving
 
 
 class Invalid(str):
@@ -100,7 +100,7 @@ def normalise_timestamp(value: str) -> str:
         else:
             t = datetime.fromisoformat(v.replace("Z", "+00:00"))
             if t.tzinfo is None:
-                t = t.replace(tzinfo=_VN_OFFSET)
+                t = t.replace(tzinfo=VIETNAM)
     except ValueError:
         return Invalid(v)
     return t.isoformat(sep=" ")
@@ -128,4 +128,9 @@ def vietnam_month(value: object) -> str | None:
     text = normalise_timestamp(value)
     if not text or isinstance(text, Invalid):
         return None
-    return f"{datetime.fromisoformat(text).astimezone(_VN_OFFSET):%Y-%m}"
+    return vietnam_month_of(datetime.fromisoformat(text))
+
+
+def vietnam_month_of(instant: datetime) -> str:
+    """The month (YYYY-MM) an aware instant falls in, in Vietnam time."""
+    return f"{instant.astimezone(VIETNAM):%Y-%m}"

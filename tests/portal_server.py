@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
+
+from tests.json_http import JsonHandler, serve_in_thread
 
 
 @dataclass
@@ -27,20 +27,7 @@ class PortalState:
 
 
 def serve(state: PortalState, host: str = "127.0.0.1") -> tuple[ThreadingHTTPServer, str]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):  # keep test output quiet
-            pass
-
-        def _send(self, status: int, body: dict, headers: dict | None = None) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            for k, v in (headers or {}).items():
-                self.send_header(k, v)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
+    class Handler(JsonHandler):
         def _misbehave(self) -> bool:
             if state.hostile == "redirect":
                 self.send_response(302)
@@ -91,6 +78,4 @@ def serve(state: PortalState, host: str = "127.0.0.1") -> tuple[ThreadingHTTPSer
             return self._send(200, {"page": page, "total_pages": total,
                                     "data": chosen[(page - 1) * size: page * size]})
 
-    server = ThreadingHTTPServer((host, 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://{host}:{server.server_address[1]}"
+    return serve_in_thread(Handler, host)

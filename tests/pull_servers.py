@@ -9,8 +9,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
+
+from tests.json_http import JsonHandler, serve_in_thread
 
 
 def instant(text: str) -> datetime:
@@ -31,21 +33,8 @@ class ApiState:
         self.records.extend(records)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     state: ApiState
-
-    def log_message(self, *args):  # keep test output quiet
-        pass
-
-    def _send(self, status: int, body: dict | bytes, headers: dict | None = None) -> None:
-        data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     def _fault(self, query: dict) -> bool:
         """Count the request; answer a fault instead of it when one is due."""
@@ -128,10 +117,7 @@ class _Eoffice(_Handler):
 
 def serve(kind: str, state: ApiState) -> tuple[ThreadingHTTPServer, str]:
     handler = type("Handler", (_Indexer if kind == "wazuh" else _Eoffice,), {"state": state})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
+    return serve_in_thread(handler)
 
 
 def basic(user: str, password: str) -> str:

@@ -60,8 +60,6 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_pull(args: argparse.Namespace) -> int:
     """With --url: one portal month, as before connections. Otherwise every connection
     config/pulls.yaml names for the source (AIRFLOW_CONN_<ID>), as the DAG pulls."""
-    from ingestion.pulls.portal import PortalError
-
     if args.url or args.token or (args.period and args.source == "public_services"
                                   and os.environ.get("DTI_PORTAL_URL")):
         return _pull_portal_month(args)
@@ -74,9 +72,6 @@ def cmd_pull(args: argparse.Namespace) -> int:
             print("\n".join(printable(line) for line in outcome.lines()))
         for failure in exc.failures:
             print(f"pull failed: {printable(failure)} (run again to resume)", file=sys.stderr)
-        return 1
-    except PortalError as exc:
-        print(f"pull failed: {exc}", file=sys.stderr)
         return 1
     for outcome in outcomes:
         print("\n".join(printable(line) for line in outcome.lines()))

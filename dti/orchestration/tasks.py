@@ -56,12 +56,12 @@ def airflow_endpoint(conn_id: str):
 def month_to_pull(asked: str | None, run_type: object, interval_start) -> str | None:
     """The month param, else a backfill run's month (its logical date's, Vietnam time),
     else None: what is new."""
-    from datetime import timedelta, timezone
+    from ingestion.text import vietnam_month_of
 
     if asked:
         return asked
     if str(run_type) == "backfill" and interval_start is not None:
-        return f"{interval_start.astimezone(timezone(timedelta(hours=7))):%Y-%m}"
+        return vietnam_month_of(interval_start)
     return None
 
 

@@ -14,7 +14,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from ingestion.pulls.http import JsonClient, PullError
+from ingestion.pulls.http import PullError
+from ingestion.pulls.window import WindowAPI
 
 
 def check_events(doc: dict, what: str) -> dict:
@@ -27,14 +28,9 @@ def check_events(doc: dict, what: str) -> dict:
 
 
 @dataclass
-class EofficeExport:
-    client: JsonClient
-    page_size: int = 500
-    prefix: str = "eoffice"
-    windows_by_record_time: bool = False
-
-    def start(self) -> None:
-        self.client.start_pull()
+class EofficeExport(WindowAPI):
+    prefix = "eoffice"
+    windows_by_record_time = False
 
     def page(self, since: str | None, until: str,
              cursor: object | None) -> tuple[list[dict], object | None]:

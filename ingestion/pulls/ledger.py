@@ -73,8 +73,10 @@ def deliver(conn: psycopg.Connection, *, pull_name: str, source: str, remote_key
 
 def _move(staged: Path, target: Path) -> None:
     tmp = target.with_name(target.name + ".part")  # the inbox never lists a .part
-    shutil.copyfile(staged, tmp) if staged.stat().st_dev != target.parent.stat().st_dev \
-        else staged.rename(tmp)
+    if staged.stat().st_dev == target.parent.stat().st_dev:
+        staged.rename(tmp)
+    else:  # another file system: copy, then drop the staged copy
+        shutil.copyfile(staged, tmp)
     tmp.rename(target)
     staged.unlink(missing_ok=True)
 

@@ -7,6 +7,7 @@ after the rest are done, so the loads still run on what did arrive.
 
 from __future__ import annotations
 
+import base64
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -77,8 +78,6 @@ def _json_client(endpoint: Endpoint, authorization: str, **kw) -> dict:
 
 
 def _basic(endpoint: Endpoint) -> str:
-    import base64
-
     pair = f"{endpoint.login}:{endpoint.password}".encode()
     return "Basic " + base64.b64encode(pair).decode()
 

@@ -37,7 +37,7 @@ from ingestion.partition import month_in_name
 from ingestion.pulls import ledger
 from ingestion.pulls.connections import Endpoint
 from ingestion.pulls.http import PullError, one_line
-from ingestion.pulls.window import VIETNAM
+from ingestion.text import vietnam_month_of
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ def _is_file(attrs: asyncssh.SFTPAttrs) -> bool:
 
 def file_month(name: str, mtime: float) -> str:
     """The month a file reports: the one in its name, else its mtime's (Vietnam time)."""
-    return month_in_name(name) or f"{datetime.fromtimestamp(mtime, UTC) + VIETNAM:%Y-%m}"
+    return month_in_name(name) or vietnam_month_of(datetime.fromtimestamp(mtime, UTC))
 
 
 @dataclass

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ingestion.pulls.http import BadJSON, JsonClient, PullError
+from ingestion.pulls.http import BadJSON, PullError
+from ingestion.pulls.window import WindowAPI
 
 
 def _hits(doc: dict, what: str) -> list[dict]:
@@ -24,15 +25,10 @@ def _hits(doc: dict, what: str) -> list[dict]:
 
 
 @dataclass
-class WazuhIndexer:
-    client: JsonClient
+class WazuhIndexer(WindowAPI):
     index: str = "wazuh-alerts-*"
-    page_size: int = 500
-    prefix: str = "wazuh"
-    windows_by_record_time: bool = True
-
-    def start(self) -> None:
-        self.client.start_pull()
+    prefix = "wazuh"
+    windows_by_record_time = True
 
     def page(self, since: str | None, until: str,
              cursor: object | None) -> tuple[list[dict], object | None]:

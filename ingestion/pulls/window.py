@@ -23,49 +23,53 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import ClassVar
 
 import psycopg
 
 from ingestion.ledger import file_sha256
 from ingestion.pulls import ledger
-from ingestion.pulls.http import PullError
-from ingestion.text import vietnam_month
+from ingestion.pulls.http import JsonClient, PullError
+from ingestion.text import VIETNAM, vietnam_month, vietnam_month_of
 
 log = logging.getLogger(__name__)
 
-VIETNAM = timedelta(hours=7)
 
+@dataclass
+class WindowAPI:
+    """What a time-window pull reads: one API client, pages of ``page_size``."""
 
-class WindowAPI(Protocol):
-    prefix: str  # names the delivered files: <prefix>_<connection>_<YYYY-MM>.jsonl
+    client: JsonClient
+    page_size: int = 500
+    prefix: ClassVar[str]  # names the delivered files: <prefix>_<connection>_<YYYY-MM>.jsonl
     # Whether the window filters on the time that also picks a record's month (an
     # alert's timestamp); e-office filters on a document's last change, which can come
     # months after the receipt that files it.
-    windows_by_record_time: bool
+    windows_by_record_time: ClassVar[bool]
 
-    def start(self) -> None: ...
+    def start(self) -> None:
+        """Start the pull's clock: every page, retry and wait shares it."""
+        self.client.start_pull()
 
     def page(self, since: str | None, until: str,
              cursor: object | None) -> tuple[list[dict], object | None]:
         """Records of [since, until) after ``cursor``, and the cursor to the next page
         (None on the last one)."""
+        raise NotImplementedError
 
-    def record_id(self, record: dict) -> str: ...
+    def record_id(self, record: dict) -> str:
+        raise NotImplementedError
 
-    def record_time(self, record: dict) -> object: ...
+    def record_time(self, record: dict) -> object:
+        raise NotImplementedError
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
     """A Vietnam-time month as UTC instants [start, end)."""
     year, mon = map(int, month.split("-"))
-    start = datetime(year, mon, 1, tzinfo=UTC) - VIETNAM
-    end = datetime(year + mon // 12, mon % 12 + 1, 1, tzinfo=UTC) - VIETNAM
-    return start, end
-
-
-def _month_of(instant: datetime) -> str:
-    return f"{instant.astimezone(UTC) + VIETNAM:%Y-%m}"
+    start = datetime(year, mon, 1, tzinfo=VIETNAM)
+    end = datetime(year + mon // 12, mon % 12 + 1, 1, tzinfo=VIETNAM)
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def _iso(instant: datetime) -> str:
@@ -161,7 +165,7 @@ class WindowPull:
         """Records by Vietnam-time month, then by id (the last version wins). A record
         without a readable time goes with the window's last month, where validation
         quarantines it by name: it is not dropped here."""
-        fallback = _month_of(self.now())
+        fallback = vietnam_month_of(self.now())
         out: dict[str, dict[str, dict]] = {}
         for record in records:
             month = vietnam_month(self.api.record_time(record)) or fallback
