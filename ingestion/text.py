@@ -120,6 +120,13 @@ def printable(text: object) -> str:
                    ch.encode("unicode_escape").decode("ascii") for ch in s)
 
 
+MONTH_PATTERN = r"(19|20)[0-9]{2}-(0[1-9]|1[0-2])"  # YYYY-MM, as periods are written
+
+
+def is_month(text: object) -> bool:
+    return isinstance(text, str) and re.fullmatch(MONTH_PATTERN, text) is not None
+
+
 def vietnam_month(value: object) -> str | None:
     """The Vietnam-time month (YYYY-MM) of a timestamp as exports write it, or None
     when it is not one: a record without a readable time goes to no month file."""

@@ -23,7 +23,7 @@ from dti.cli.scores import (
 from dti.cli.warehouse import cmd_bi_user, cmd_migrate, cmd_warehouse
 from dti.settings import SettingError
 from ingestion.sources import SOURCES
-from ingestion.text import printable
+from ingestion.text import is_month, printable
 
 
 def _year(text: str) -> int:
@@ -39,7 +39,7 @@ def _year_or_month(text: str) -> str:
 
 
 def _month(text: str) -> str:
-    if not re.fullmatch(r"(19|20)[0-9]{2}-(0[1-9]|1[0-2])", text):
+    if not is_month(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a month (YYYY-MM)")
     return text
 

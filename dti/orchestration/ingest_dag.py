@@ -14,6 +14,7 @@ from airflow.task.trigger_rule import TriggerRule
 from dti.orchestration.alerts import notify_failure
 from dti.orchestration.assets import RAW_ASSETS
 from dti.settings import heavy_pool, retry_delay_seconds
+from ingestion.text import MONTH_PATTERN
 
 
 def build_ingest_dag(source: str, schedule: str, doc_md: str):
@@ -24,7 +25,7 @@ def build_ingest_dag(source: str, schedule: str, doc_md: str):
             None, type=["null", "string"],
             description="Folder with inbox/, archive/, rejected/; default data/ or DTI_DATA_DIR"),
         "month": Param(
-            None, type=["null", "string"],
+            None, type=["null", "string"], pattern=f"^{MONTH_PATTERN}$",
             description="YYYY-MM to pull again (a backfill); default what is new (the "
                         "portal: the month before the run)"),
     }

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import shutil
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -23,7 +22,7 @@ from pathlib import Path
 
 from ingestion.pulls.http import JsonClient, PullError
 from ingestion.pulls.http import parse_json_object as _parse
-from ingestion.text import printable
+from ingestion.text import is_month, printable
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +62,7 @@ class PortalClient(JsonClient):
 def pull_public_services(client: PortalClient, period: str, inbox: Path,
                          work_dir: Path) -> Path:
     """Fetch every page of one period (resuming a pull cut short) into one inbox file."""
-    if not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", period):
+    if not is_month(period):
         raise PullError(f"period {printable(period)!r} is not a month YYYY-MM")
     client.start_pull()
     pages_dir = work_dir / f"public_services_{period}"

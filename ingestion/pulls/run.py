@@ -36,6 +36,7 @@ from ingestion.pulls.portal import PortalClient, previous_month, pull_public_ser
 from ingestion.pulls.sftp import SftpDrop
 from ingestion.pulls.wazuh import WazuhIndexer
 from ingestion.pulls.window import WindowPull
+from ingestion.text import is_month, printable
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +128,9 @@ def pull_source(source: str, root: str | Path | None = None, month: str | None =
                 resolve: Resolver = from_env, today: date | None = None) -> list[PullOutcome]:
     """Pull every defined connection of ``source`` into its inbox; ``month`` (YYYY-MM)
     takes that month again (a backfill) instead of what is new."""
+    if month is not None and not is_month(month):
+        # Checked here, once for every caller (the command line, a DAG's month param).
+        raise PullsFailed([f"{printable(repr(month))[:40]} is not a month (YYYY-MM)"], [])
     base = data_root(root)
     outcomes, failures = [], []
     for spec in pulls_for(source):

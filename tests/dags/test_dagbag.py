@@ -1,5 +1,7 @@
 """The DAG folder imports cleanly and every DAG follows the project's conventions."""
 
+import copy
+
 import pytest
 
 pytestmark = pytest.mark.dag
@@ -73,3 +75,15 @@ def test_a_backfill_run_pulls_its_logical_month():
     assert month_to_pull(None, "backfill", start) == "2025-04"
     assert month_to_pull(None, "scheduled", start) is None  # what is new
     assert month_to_pull("2024-12", "manual", start) == "2024-12"
+
+
+@pytest.mark.parametrize("dag_id", sorted(d for d in EXPECTED if d.startswith("ingest_")))
+def test_the_month_param_takes_a_month_or_nothing(dagbag, dag_id):
+    from airflow.sdk.exceptions import ParamValidationError
+
+    params = copy.deepcopy(dagbag.dags[dag_id].params)
+    params.validate()  # the default, None: what is new
+    params["month"] = "2025-03"
+    params.validate()
+    with pytest.raises(ParamValidationError, match="does not match"):
+        params["month"] = "2025-13"

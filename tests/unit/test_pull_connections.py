@@ -71,3 +71,13 @@ def test_a_connection_that_cannot_be_used_is_one_line(monkeypatch, tmp_path, cap
     assert err.splitlines() == [f"pull failed: dti_wazuh_indexer (wazuh): {expected} "
                                 "(run again to resume)"]
     assert "p@" not in err + out  # the credentials are never echoed
+
+
+def test_a_month_that_is_not_one_is_refused_before_any_pull(tmp_path):
+    """The DAG's month param reaches pull_source as typed: one line, nothing pulled."""
+    from ingestion.pulls.run import PullsFailed, pull_source
+
+    with pytest.raises(PullsFailed) as failed:
+        pull_source("soc_alerts", tmp_path, "2025-13", resolve=lambda c: pytest.fail(c))
+    assert failed.value.failures == ["'2025-13' is not a month (YYYY-MM)"]
+    assert list(tmp_path.iterdir()) == []
