@@ -79,11 +79,10 @@ def test_a_backfill_run_pulls_its_logical_month():
 
 @pytest.mark.parametrize("dag_id", sorted(d for d in EXPECTED if d.startswith("ingest_")))
 def test_the_month_param_takes_a_month_or_nothing(dagbag, dag_id):
-    from airflow.sdk.exceptions import ParamValidationError
-
     params = copy.deepcopy(dagbag.dags[dag_id].params)
     params.validate()  # the default, None: what is new
     params["month"] = "2025-03"
     params.validate()
-    with pytest.raises(ParamValidationError, match="does not match"):
+    with pytest.raises(Exception, match="does not match") as refused:
         params["month"] = "2025-13"
+    assert type(refused.value).__name__ == "ParamValidationError"
