@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -36,7 +36,7 @@ from ingestion.pulls.portal import PortalClient, previous_month, pull_public_ser
 from ingestion.pulls.sftp import SftpDrop
 from ingestion.pulls.wazuh import WazuhIndexer
 from ingestion.pulls.window import WindowPull
-from ingestion.text import is_month, printable
+from ingestion.text import VIETNAM, is_month, printable
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ def pull_one(conn: psycopg.Connection, spec: PullSpec, endpoint: Endpoint, root:
         outcome.delivered += drop.pull(month)
         outcome.notes += drop.notes
     elif spec.kind == "portal":
-        period = month or previous_month(today or datetime.now(UTC).date())
+        period = month or previous_month(today or datetime.now(VIETNAM).date())
         client = PortalClient(**_json_client(endpoint, f"Bearer {endpoint.password}"),
                               page_size=int(endpoint.number("page_size", 100)) or 100)
         staged = pull_public_services(client, period, ledger.ready_dir(work_dir), work_dir)
