@@ -14,7 +14,7 @@ RUN apt-get update \
 WORKDIR /opt/dti
 COPY requirements.lock ./
 RUN pip install --no-cache-dir uv==0.13.8 \
-    && uv pip sync --system requirements.lock
+    && uv pip sync --system --compile-bytecode requirements.lock
 
 COPY pyproject.toml README.md ./
 COPY ingestion ingestion

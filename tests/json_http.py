@@ -27,5 +27,7 @@ def serve_in_thread(handler: type[BaseHTTPRequestHandler],
                     host: str = "127.0.0.1") -> tuple[ThreadingHTTPServer, str]:
     server = ThreadingHTTPServer((host, 0), handler)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # shutdown() waits up to one poll interval: 0.5 s by default, per test.
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
+                     daemon=True).start()
     return server, f"http://{host}:{server.server_address[1]}"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.json_http import serve_in_thread
 
 
 def serve() -> tuple[ThreadingHTTPServer, str, list[dict]]:
@@ -20,6 +21,5 @@ def serve() -> tuple[ThreadingHTTPServer, str, list[dict]]:
             self.send_response(204)
             self.end_headers()
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}/hook", received
+    server, url = serve_in_thread(Handler)
+    return server, f"{url}/hook", received

@@ -98,9 +98,13 @@ def _free_port() -> int:
 
 @dataclass
 class EmbeddedWarehouse:
-    """A private PostgreSQL cluster in ``root`` (default ``.dti/pg``)."""
+    """A private PostgreSQL cluster in ``root`` (default ``.dti/pg``).
+
+    ``durable=False`` is for throwaway servers (the tests'): no fsync, so creating and
+    dropping a database per test does not wait for the disk."""
 
     root: Path
+    durable: bool = True
 
     @classmethod
     def default(cls) -> EmbeddedWarehouse:
@@ -231,6 +235,8 @@ class EmbeddedWarehouse:
                     # JIT compiles for ~0.6 s before queries that then run in
                     # milliseconds (dbt's incremental filters): off for this warehouse.
                     "-c jit=off")
+            if not self.durable:
+                opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
             self.log_file.touch()
             self._chown_for_server(self.log_file)
             self._run([

@@ -12,7 +12,7 @@ def test_last_due_period_waits_for_the_grace_days():
 
 
 def test_overdue_exports_are_named(warehouse_url, sample_exports):
-    for path in sample_exports:  # March to August 2025
+    for path in sample_exports[-2:]:  # July and August 2025: the last due reports
         ingest_file("public_services", path)
     on_time = datetime(2025, 9, 5, tzinfo=UTC)
     with psycopg.connect(warehouse_url) as conn:

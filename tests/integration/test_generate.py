@@ -18,11 +18,27 @@ DEFECT_RULES = {
 }
 
 
+def _month(n: int) -> date:
+    return date(2025, n, 1)
+
+
 def test_generated_exports_load_with_each_defect_quarantined(warehouse_url, tmp_path):
-    exports = generate(tmp_path / "inbox", seed=5, scale=2, defect_rate=0.05)
-    assert {p.suffix for p in exports.files["public_services"]} == {".csv", ".xlsx"}
-    assert all(n > 0 for n in exports.defects.values()), exports.defects
-    for source, paths in exports.files.items():
+    # Five months give every public-service layout; two give both document-log formats
+    # and every SOC format. Each source's files come from one call, so its defect
+    # count is the one to find in quarantine.
+    five = generate(tmp_path / "five", seed=5, scale=2, defect_rate=0.05,
+                    months=[_month(n) for n in range(3, 8)])
+    two = generate(tmp_path / "two", seed=5, scale=2, defect_rate=0.05,
+                   months=[_month(6), _month(7)])
+    layouts = {"public_services": five, "self_assessment": five,
+               "document_logs": two, "soc_alerts": two}
+    assert {p.suffix for p in five.files["public_services"]} == {".csv", ".xlsx"}
+    assert {p.suffix for p in two.files["document_logs"]} == {".csv", ".jsonl"}
+    assert {p.name.rsplit("_", 1)[0] for p in two.files["soc_alerts"]} == {
+        "suricata_eve", "wazuh_alerts", "soc_portal"}
+    for source, exports in layouts.items():
+        assert exports.defects[source] > 0, (source, exports.defects)
+        paths = exports.files[source]
         results = [ingest_file(source, p) for p in paths]
         assert {r.status for r in results} == {"loaded"}, source
         table = get_source(source).config.raw_table.split(".")[-1]

@@ -176,7 +176,7 @@ def test_warehouse_lost_mid_load_is_one_line_and_the_next_load_recovers(
         warehouse_url, tmp_path, pg_admin_url):
     """The server ends the loading session halfway through its COPY: one FAILED line,
     exit 1, no traceback; the next load marks the batch failed and loads the file."""
-    path = hostile.document_log(tmp_path, per_agency=6000)  # ~80k events, a few seconds
+    path = hostile.document_log(tmp_path, per_agency=3000)  # ~40k events: a COPY of ~1 s
     proc = subprocess.Popen([sys.executable, "-m", "dti.cli.main", "ingest", "document_logs",
                              str(path)], env={**os.environ, "DTI_WAREHOUSE_URL": warehouse_url},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

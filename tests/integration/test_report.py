@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from dti.report.numbers import vn
-from dti.report.site import build_report
 from tests.integration.helpers import rows
 
 pytestmark = pytest.mark.dbt
@@ -21,6 +20,9 @@ JUSTICE = "000.00.04.H49"  # Sở Tư pháp
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, pg_admin_url, built_template):
+    # Imported here: charts bring pandas and altair (~2 s), which every worker would
+    # otherwise pay at collection, also in the lanes that never build a report.
+    from dti.report.site import build_report
     from tests.conftest import clone_database, drop_database
 
     name = "dti_report_site"
