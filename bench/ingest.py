@@ -13,10 +13,20 @@ every `dti ingest` pays it before its first validation, so `psql_s / gx_import_s
 is the ratio `dti ingest` could reach if everything else it does took no time
 (printed as `ceiling`).
 
-    .venv/bin/python bench/ingest.py [--scale S] [--repeats R]
+A rows-dominated case follows: one document-log CSV of each size in ``--rows``
+(default 1,000,000 and 5,000,000), `dti ingest` (whole command, a fresh database each
+time) against `psql \\copy` of the same received file into an all-text table on the
+same server, CHECKPOINT before each, in pairs (psql, dti, psql, dti, ...). The same
+run times one `dti ingest` of the six demo public-service reports against one of a
+single report: the cost of each extra small file once the command has started.
 
-Ends with one machine-readable line per source:
-source=<name> copy_ratio=<dti rows/s / psql rows/s> memory_ratio=<RSS at S / RSS at 1>
+    .venv/bin/python bench/ingest.py [--scale S] [--repeats R] [--rows N,N] [--pairs P]
+
+Ends with machine-readable lines: one per source,
+source=<name> copy_ratio=<dti rows/s / psql rows/s> memory_ratio=<RSS at S / RSS at 1>,
+then copy_ratio_1m= and copy_ratio_5m= (psql / whole command), warm_ratio= (psql / what
+the ledger timed inside the load: land + validate + publish, at the largest size),
+file_overhead_s= and memory_ratio= (peak RSS at the largest size / the smallest).
 """
 
 from __future__ import annotations
@@ -88,11 +98,69 @@ def psql_copy(url: str, raw_table: str, work: Path) -> float:
     return seconds
 
 
+def psql_copy_received(url: str, path: Path) -> float:
+    """psql's \\copy of the received CSV, header and all, into an all-text table."""
+    header = path.read_text(encoding="utf-8-sig").split("\n", 1)[0].strip().split(",")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("drop table if exists public.received")
+        conn.execute("create table public.received ("
+                     + ", ".join(f"c{i} text" for i in range(len(header))) + ")")
+    checkpoint(url)
+    psql = shutil.which("psql") or "psql"
+    seconds, _ = run_measured(
+        [psql, url, "-q", "-v", "ON_ERROR_STOP=1", "-c",
+         f"\\copy public.received from '{path}' with (format csv, header true)"],
+        dict(os.environ))
+    return seconds
+
+
+def rows_case(wh, work: Path, sizes: list[int], pairs: int) -> tuple[list, dict[int, dict]]:
+    """Paired runs per size: psql's copy of the file, then the whole `dti ingest`."""
+    from datetime import date
+
+    from dti.samples.documents import document_events, write_document_csv
+
+    rows_out, figures = [], {}
+    for n in sizes:
+        path = work / f"documents_{n}.csv"
+        written = write_document_csv(path, document_events(11, [date(2025, 5, 1)],
+                                                           per_agency_month=n // 14))
+        psql_runs, dti_runs = [], []
+        for i in range(pairs):
+            url = fresh_database(wh, f"bench_rows_{n}_{i}")
+            psql_runs.append(psql_copy_received(url, path))
+            url = fresh_database(wh, f"bench_rows_{n}_{i}")
+            seconds, rss, _, inside = dti_ingest(url, "document_logs", [path])
+            dti_runs.append((seconds, rss, inside))
+        psql_s = median(psql_runs)
+        dti_s, rss, inside = (median([r[k] for r in dti_runs]) for k in range(3))
+        figures[n] = {"copy_ratio": psql_s / dti_s, "warm_ratio": psql_s / inside, "rss": rss}
+        rows_out.append([written, f"{path.stat().st_size / 1e6:.0f}", psql_s, dti_s, inside,
+                         psql_s / dti_s, psql_s / inside, rss])
+        path.unlink()
+    return rows_out, figures
+
+
+def file_overhead(wh, files: list[Path], pairs: int) -> float:
+    """(one command over every file - one over the first) / the extra files."""
+    one, many = [], []
+    for i in range(pairs):
+        one.append(dti_ingest(fresh_database(wh, f"bench_files_1_{i}"), "public_services",
+                              files[:1])[0])
+        many.append(dti_ingest(fresh_database(wh, f"bench_files_n_{i}"), "public_services",
+                               files)[0])
+    return (median(many) - median(one)) / (len(files) - 1)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--scale", type=int, default=10)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--rows", default="1000000,5000000",
+                    help="document-log file sizes of the rows-dominated case ('' skips it)")
+    ap.add_argument("--pairs", type=int, default=3)
     args = ap.parse_args()
+    sizes = [int(n) for n in args.rows.split(",") if n]
 
     work = Path(tempfile.mkdtemp(prefix="dti-bench-ingest-"))
     exports = {s: generate(work / f"scale{s}", seed=11, scale=s).files for s in (1, args.scale)}
@@ -119,6 +187,9 @@ def main() -> None:
                             copy_s / gx_import_s, small_rss, rss, rss / small_rss])
             lines.append(f"source={source} copy_ratio={copy_ratio:.3f} "
                          f"memory_ratio={rss / small_rss:.3f}")
+        if sizes:
+            rows_table, figures = rows_case(wh, work, sizes, args.pairs)
+            overhead = file_overhead(wh, exports[1]["public_services"], args.pairs)
     finally:
         wh.destroy()
         shutil.rmtree(work, ignore_errors=True)
@@ -129,6 +200,19 @@ def main() -> None:
                  "psql_rows/s", "copy_ratio", "ceiling", "rss_1_MB", f"rss_{args.scale}_MB",
                  "memory_ratio"], results))
     print("\n".join(lines))
+    if not sizes:
+        return
+    print(f"\nrows-dominated: one document-log CSV, medians of {args.pairs} pairs; psql_s "
+          "copies the received file into an all-text table; in_loads_s is land + validate "
+          "+ publish from the ledger")
+    print(table(["rows", "MB", "psql_s", "dti_s", "in_loads_s", "copy_ratio", "warm_ratio",
+                 "rss_MB"], rows_table))
+    named = {1_000_000: "1m", 5_000_000: "5m"}
+    for n in sizes:
+        print(f"copy_ratio_{named.get(n, n)}={figures[n]['copy_ratio']:.3f}")
+    print(f"warm_ratio={figures[max(sizes)]['warm_ratio']:.3f}")
+    print(f"file_overhead_s={overhead:.3f}")
+    print(f"memory_ratio={figures[max(sizes)]['rss'] / figures[min(sizes)]['rss']:.3f}")
 
 
 if __name__ == "__main__":

@@ -45,6 +45,9 @@ from ingestion.validation import (
     load_suite_document,
     validate_table,
 )
+from ingestion.validation import (
+    prepare as prepare_validation,
+)
 
 log = logging.getLogger(__name__)
 
@@ -346,6 +349,7 @@ def _load_new_file(conn: psycopg.Connection, url: str, spec: SourceSpec, path: P
     result.agency_code, result.period = part.province, part.period
     result.partition_basis = part.basis
 
+    prepare_validation()
     clock = time.perf_counter()
     outcome = validate_table(url, LANDING_SCHEMA, landing_name, spec.name,
                              _row_count_band(conn, result), partition.query_parameters(part))

@@ -146,6 +146,12 @@ def _context():
     return ctx
 
 
+def prepare() -> None:
+    """Import Great Expectations and make the context now (seconds, once per process),
+    so a load's validation time is the validation's."""
+    _context()
+
+
 @cache
 def _datasource(url: str):
     name = "warehouse_" + hashlib.sha1(url.encode()).hexdigest()[:12]
