@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
+from dti.samples.clock import by_now, vietnam_now
 from ingestion.registry import active
 
 PORTAL_HEADERS = ["Mã cảnh báo", "Thời gian phát hiện", "Mức độ", "Loại", "Mô tả", "Tài sản",
@@ -132,6 +133,7 @@ def write_portal_csv(path: Path, seed: int, month: date, count: int = 30,
     """The SOC portal's export: Vietnamese headers, dd/mm/yyyy times, a status workflow."""
     rng = random.Random(seed)
     pick = _AssetPicker(seed, defect_rate)
+    now = vietnam_now()
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh, lineterminator="\r\n")
         w.writerow(["TRUNG TÂM GIÁM SÁT, ĐIỀU HÀNH AN TOÀN THÔNG TIN TỈNH QUẢNG NINH"])
@@ -144,6 +146,11 @@ def write_portal_csv(path: Path, seed: int, month: date, count: int = 30,
             ack = t + timedelta(minutes=rng.randint(5, 240)) if status != "Mới" else None
             done = (ack + timedelta(hours=rng.randint(1, 72))
                     if ack and status in ("Đã xử lý", "Cảnh báo sai") else None)
+            # What has not happened yet is not in the export: the alert is still open.
+            if done is not None and by_now(done, now) is None:
+                done, status = None, "Đang xử lý"
+            if ack is not None and by_now(ack, now) is None:
+                ack, status = None, "Mới"
             w.writerow([f"SOC-{month:%Y%m}-{i:05d}", f"{t:%d/%m/%Y %H:%M:%S}",
                         rng.choice(_PORTAL_LEVELS), cat, sig, asset.host, asset.agency_code,
                         f"192.0.2.{rng.randint(1, 254)}", asset.ip, status,

@@ -1,0 +1,19 @@
+"""Sample exports are written as of now: nothing in them happens later than the moment
+they are generated (a document received on the 28th and due in two weeks is still open
+on the 6th of the next month, as the real export would show it)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ingestion.text import VIETNAM
+
+
+def vietnam_now() -> datetime:
+    """Now on a Vietnamese wall clock, naive like the exports' local times."""
+    return datetime.now(VIETNAM).replace(tzinfo=None)
+
+
+def by_now(moment: datetime | None, now: datetime) -> datetime | None:
+    """The moment if it has come by ``now``, else nothing (not yet happened)."""
+    return moment if moment is None or moment <= now else None
