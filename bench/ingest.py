@@ -104,7 +104,8 @@ def psql_copy(url: str, raw_table: str, work: Path) -> float:
 
 def psql_copy_received(url: str, path: Path) -> float:
     """psql's \\copy of the received CSV, header and all, into an all-text table."""
-    header = path.read_text(encoding="utf-8-sig").split("\n", 1)[0].strip().split(",")
+    with path.open(encoding="utf-8-sig") as fh:  # the header line only
+        header = fh.readline().strip().split(",")
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("drop table if exists public.received")
         conn.execute("create table public.received ("
