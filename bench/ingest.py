@@ -164,6 +164,8 @@ def main() -> None:
     ap.add_argument("--rows", default="1000000,5000000",
                     help="document-log file sizes of the rows-dominated case ('' skips it)")
     ap.add_argument("--pairs", type=int, default=3)
+    ap.add_argument("--sources", default=",".join(SOURCES),
+                    help="sources of the per-source case ('' skips it)")
     args = ap.parse_args()
     sizes = [int(n) for n in args.rows.split(",") if n]
 
@@ -173,7 +175,7 @@ def main() -> None:
     wh = server()
     results, lines = [], []
     try:
-        for source in SOURCES:
+        for source in [s for s in args.sources.split(",") if s]:
             raw_table = get_source(source).config.raw_table.split(".")[-1]
             runs = []
             for i in range(args.repeats):
