@@ -4,8 +4,10 @@ Scale S: M months (default 12) of e-office logs for the demo province's 14
 departments with 200 x S documents per department and month (S=10, M=12: about
 408,000 events). Each round: a full refresh of the incremental facts; an incremental
 run with nothing new (what dbt's incremental materialisation costs by itself: the
-floor of any incremental run); then a late file of about 1% more events for one old
-month is loaded, and an incremental run. Times are the models' own execution times
+floor of any incremental run); then a late file for one old month is loaded (the month
+again plus new events: 1% of a year's events, the same file size whatever the history's
+length, so that a second length measures what the history alone costs), and an
+incremental run. Times are the models' own execution times
 from dbt's run_results.json (dbt's start-up, the same for all runs, is reported
 apart), medians over the rounds.
 
@@ -74,13 +76,13 @@ def measure(wh, history: int, scale: int, rounds_n: int) -> dict[str, float]:
     for r in range(rounds_n):
         full_model, full_wall = timed_run(url, full=True)
         noop_model, _ = timed_run(url, full=False)
-        # A corrected re-delivery of an old month: the month as first sent plus
-        # about 1% of the whole history in new events. It replaces that month.
+        # A corrected re-delivery of an old month: the month as first sent plus 1% of
+        # a year's events (per agency: 12 months x per / 100). It replaces that month.
         index = r % (len(months) - 2)
         late = work / f"late_{history}_{r}.csv"
         extra = work / f"extra_{history}_{r}.csv"
         added = write_document_csv(extra, document_events(
-            500 + r, [months[index]], max(1, total // 100 // 14)))
+            500 + r, [months[index]], max(1, 12 * per // 100)))
         original = (work / f"docs_{history}_{months[index]:%Y-%m}.csv").read_bytes()
         new_rows = extra.read_bytes().decode("utf-8-sig").split("\r\n", 1)[1]
         late.write_bytes(original + new_rows.replace("VB-", f"VBL{r}-").encode())
