@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import csv
 import random
+import re
+import zipfile
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from dti.settings import sample_end_month
@@ -253,6 +255,24 @@ def write_public_service_xlsx(path: Path, rows: list[AgencyMonth], period: date)
     totals = [sum(col) for col in zip(*(r.counts for r in rows), strict=True)]
     ws.append([None, None, "Tổng cộng", *totals])
     book.save(path)
+    _fix_zip_times(path, datetime.combine(end, time(17)))
+
+
+def _fix_zip_times(path: Path, when: datetime) -> None:
+    """The same workbook, byte for byte, whenever it is written: openpyxl stamps the
+    save time in docProps/core.xml and in every zip entry, which made each generated
+    XLSX a new file to the ledger (a re-run of the demo superseded its month)."""
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(path) as zin:
+        members = [(info, zin.read(info)) for info in zin.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info, data in members:
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + stamp,
+                              data)
+            fixed = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            zout.writestr(fixed, data)
 
 
 def public_service_months(seed: int, months: list[date]) -> dict[date, list[AgencyMonth]]:

@@ -66,3 +66,18 @@ def test_scale_multiplies_event_volumes_and_is_deterministic(tmp_path):
     assert [p.read_bytes() for p in ten.files["soc_alerts"]] == \
         [p.read_bytes() for p in again.files["soc_alerts"]]
 
+
+
+def test_every_layout_is_the_same_file_when_written_again(tmp_path):
+    """A re-run of the demo must find its exports unchanged (skipped by the ledger), the
+    XLSX report too, whose writer stamps the time of saving."""
+    import time
+
+    months = [_month(n) for n in range(3, 8)]  # every public-service layout
+    first = generate(tmp_path / "first", seed=4, months=months)
+    time.sleep(1.1)  # a zip entry's time has two-second steps; the core properties seconds
+    second = generate(tmp_path / "second", seed=4, months=months)
+    assert {p.suffix for p in first.files["public_services"]} == {".csv", ".xlsx"}
+    for source, paths in first.files.items():
+        assert [p.read_bytes() for p in paths] == \
+            [p.read_bytes() for p in second.files[source]], source
