@@ -252,7 +252,7 @@ def validate_table(url: str, schema: str, table: str, suite_name: str,
                                       query_values or {})
     with _GX_LOCK:  # the shared GX context is not thread-safe
         document = _run_suite(url, schema, table, suite_name, expectations, parameters,
-                              _SUMMARY)
+                              _BASIC)
         # The counts above are the record; quarantine needs every row a failed
         # column rule names, which only the complete format lists: those rules again.
         rerun = {_key(r["expectation_config"]): i for i, r in enumerate(document["results"])
@@ -268,9 +268,9 @@ def validate_table(url: str, schema: str, table: str, suite_name: str,
     return _sort_failures(url, schema, table, suite_name, document)
 
 
-# Counts and a sample of values for every rule (~35% cheaper than COMPLETE, which also
+# Counts and a sample of values for every rule (~25% cheaper than COMPLETE, which also
 # lists every unexpected row of every column rule).
-_SUMMARY = {"result_format": "BASIC"}
+_BASIC = {"result_format": "BASIC"}
 _COMPLETE = {"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_KEY]}
 
 
