@@ -44,6 +44,22 @@ def _month(text: str) -> str:
     return text
 
 
+def _scale(text: str) -> int:
+    if not re.fullmatch(r"[1-9][0-9]{0,5}", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a scale (a whole number, 1 or more)")
+    return int(text)
+
+
+def _share(text: str) -> float:
+    try:
+        share = float(text)
+    except ValueError:
+        share = -1.0
+    if not 0.0 <= share <= 1.0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share between 0 and 1")
+    return share
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dti", description=__doc__)
     p.add_argument("-v", "--verbose", action="store_true")
@@ -72,9 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("generate", help="write sample agency exports")
     g.add_argument("--out", required=True)
     g.add_argument("--seed", type=int, default=7)
-    g.add_argument("--scale", type=int, default=1,
+    g.add_argument("--scale", type=_scale, default=1,
                    help="volume multiplier: 1 is the demo, 10 and 100 feed benchmarks")
-    g.add_argument("--defects", type=float, default=0.0,
+    g.add_argument("--defects", type=_share, default=0.0,
                    help="share of records given a defect validation must quarantine")
     g.set_defaults(func=cmd_generate)
 

@@ -1,4 +1,5 @@
-"""Bad arguments to the scoring commands are one line and exit 2, before any work."""
+"""Bad arguments to the scoring and sample commands are one line and exit 2, before any
+work."""
 
 import pytest
 
@@ -19,6 +20,10 @@ def _run(argv: list[str]) -> int:
      "'99999999999' is not a year (YYYY)"),
     (["score", "--period", "2026-13"], "'2026-13' is not a year (YYYY) or a month (YYYY-MM)"),
     (["score", "--period", "2026"], "the 766 table is by month (YYYY-MM)"),
+    (["generate", "--out", "x", "--scale", "-1"],
+     "'-1' is not a scale (a whole number, 1 or more)"),
+    (["generate", "--out", "x", "--defects", "2"], "'2' is not a share between 0 and 1"),
+    (["generate", "--out", "x", "--defects", "nan"], "'nan' is not a share between 0 and 1"),
 ])
 def test_a_bad_argument_is_one_line(argv, message, capsys):
     assert _run(argv) == 2
