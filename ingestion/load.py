@@ -45,9 +45,7 @@ from ingestion.validation import (
     load_suite_document,
     validate_table,
 )
-from ingestion.validation import (
-    prepare as prepare_validation,
-)
+from ingestion.validation import prepare as prepare_validation
 
 log = logging.getLogger(__name__)
 

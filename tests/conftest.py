@@ -85,9 +85,7 @@ class _FreshDatabases:
 
     def _create(self) -> str:
         name = f"dti_test_{os.getpid()}_{next(_counter)}"
-        with psycopg.connect(self.admin_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("create database {} template {}").format(
-                sql.Identifier(name), sql.Identifier(self.template)))
+        clone_database(self.admin_url, self.template, name)
         return name
 
     def take(self) -> str:

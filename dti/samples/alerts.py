@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
-from dti.samples.clock import by_now, vietnam_now
+from dti.samples.clock import vietnam_now
 from ingestion.registry import active
 
 PORTAL_HEADERS = ["Mã cảnh báo", "Thời gian phát hiện", "Mức độ", "Loại", "Mô tả", "Tài sản",
@@ -147,9 +147,9 @@ def write_portal_csv(path: Path, seed: int, month: date, count: int = 30,
             done = (ack + timedelta(hours=rng.randint(1, 72))
                     if ack and status in ("Đã xử lý", "Cảnh báo sai") else None)
             # What has not happened yet is not in the export: the alert is still open.
-            if done is not None and by_now(done, now) is None:
+            if done and done > now:
                 done, status = None, "Đang xử lý"
-            if ack is not None and by_now(ack, now) is None:
+            if ack and ack > now:
                 ack, status = None, "Mới"
             w.writerow([f"SOC-{month:%Y%m}-{i:05d}", f"{t:%d/%m/%Y %H:%M:%S}",
                         rng.choice(_PORTAL_LEVELS), cat, sig, asset.host, asset.agency_code,

@@ -12,8 +12,3 @@ from ingestion.text import VIETNAM
 def vietnam_now() -> datetime:
     """Now on a Vietnamese wall clock, naive like the exports' local times."""
     return datetime.now(VIETNAM).replace(tzinfo=None)
-
-
-def by_now(moment: datetime | None, now: datetime) -> datetime | None:
-    """The moment if it has come by ``now``, else nothing (not yet happened)."""
-    return moment if moment is None or moment <= now else None

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from dti.samples.clock import by_now, vietnam_now
+from dti.samples.clock import vietnam_now
 from ingestion.registry import active
 
 CSV_HEADERS = ["Mã văn bản", "Mã cơ quan", "Loại", "Kênh", "Chữ ký số",
@@ -66,8 +66,10 @@ def document_events(seed: int, months: list[date], per_agency_month: int = 40
                 received = datetime(month.year, month.month, rng.randint(1, 28),
                                     rng.randint(7, 17), rng.randint(0, 59))
                 due = received + timedelta(days=rng.choice([3, 5, 7, 10, 15]))
-                completed = by_now(received + timedelta(hours=rng.randint(2, 24 * 18))
-                                   if rng.random() < 0.9 else None, now)
+                completed = (received + timedelta(hours=rng.randint(2, 24 * 18))
+                             if rng.random() < 0.9 else None)
+                if completed and completed > now:  # not yet: still open in the export
+                    completed = None
                 handler = rng.choice(handlers)
                 yield DocumentEvent(
                     document_id=f"VB-{month:%Y%m}-{serial:07d}",

@@ -67,7 +67,6 @@ def test_scale_multiplies_event_volumes_and_is_deterministic(tmp_path):
         [p.read_bytes() for p in again.files["soc_alerts"]]
 
 
-
 def test_every_layout_is_the_same_file_when_written_again(tmp_path):
     """A re-run of the demo must find its exports unchanged (skipped by the ledger), the
     XLSX report too, whose writer stamps the time of saving."""

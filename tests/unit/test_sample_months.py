@@ -1,7 +1,7 @@
 """Sample exports cover the six months before today unless a last month is set, so the
 demo's data never ages into a permanent freshness failure."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from dti.samples.generate import default_months
 
@@ -42,7 +42,7 @@ def test_nothing_in_a_sample_export_happens_after_it_is_written(tmp_path):
 
     now = vietnam_now()
     month = date(now.year, now.month, 1)
-    last = date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
+    last = (month - timedelta(days=1)).replace(day=1)
     for m in (last, month):
         events = list(document_events(3, [m], per_agency_month=60))
         assert all(e.completed_at is None or e.completed_at <= now for e in events)
