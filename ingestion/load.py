@@ -7,7 +7,8 @@ Steps, each leaving the ledger truthful:
 4. table-level failure: the batch is ``rejected``, nothing reaches raw, the file stays;
 5. otherwise, in one transaction: earlier loads of the same (source, agency, period)
    are removed and marked ``superseded``, failing rows go to quarantine with their
-   rules, the rest to raw, and the ledger row says how many went where.
+   rules, the landing table with the rest becomes the batch's partition of raw
+   (``ingestion.publish``), and the ledger row says how many went where.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from dti.warehouse.connection import warehouse_url
-from ingestion import ledger, partition
+from ingestion import ledger, partition, publish
 from ingestion.ledger import BatchResult
 from ingestion.limits import limits
 from ingestion.methodology_catalogue import sync_components
@@ -132,11 +133,14 @@ def describe_row_failures(file_name: str, outcome: ValidationOutcome) -> list[st
     ]
 
 
-def _split_into_raw_and_quarantine(conn: psycopg.Connection, spec: SourceSpec,
-                                   landing: sql.Identifier, result: BatchResult,
-                                   outcome: ValidationOutcome) -> None:
+def _publish(conn: psycopg.Connection, spec: SourceSpec, landing_name: str,
+             result: BatchResult, outcome: ValidationOutcome) -> None:
+    """Failing rows to quarantine with their rules; the landing table, without them,
+    becomes the batch's raw partition (after the partition's earlier loads are gone)."""
     config = spec.config
-    casts = _raw_casts(spec)
+    landing = sql.Identifier(LANDING_SCHEMA, landing_name)
+    publish.lock_raw(conn, config.raw_table)
+    _replace_partition(conn, config, result)
     bad = sorted(outcome.row_failures)
     if bad:
         failures = [{"_row_number": r, "failures": [f.as_json() for f in outcome.row_failures[r]]}
@@ -149,18 +153,9 @@ def _split_into_raw_and_quarantine(conn: psycopg.Connection, spec: SourceSpec,
         ).format(q=sql.Identifier("quarantine", config.raw_table), k=sql.Identifier(ROW_KEY),
                  kl=sql.Literal(ROW_KEY), landing=landing),
             (result.batch_id, result.source_file, Jsonb(failures)))
-    cols = list(casts)
-    cur = conn.execute(sql.SQL(
-        "insert into {raw} ({cols}, _batch_id, _source_file, _row_number) "
-        "select {casts}, %s, %s, {k} from {landing} where not ({k} = any(%s))"
-    ).format(
-        raw=sql.Identifier("raw", config.raw_table),
-        cols=sql.SQL(", ").join(map(sql.Identifier, cols)),
-        casts=sql.SQL(", ").join(
-            sql.SQL(casts[c]).format(sql.Identifier(c)) for c in cols),
-        k=sql.Identifier(ROW_KEY), landing=landing,
-    ), (result.batch_id, result.source_file, bad))
-    result.rows_loaded = cur.rowcount
+    result.rows_loaded = publish.attach_landing(
+        conn, LANDING_SCHEMA, landing_name, config.raw_table, _raw_casts(spec), ROW_KEY, bad,
+        result.batch_id, result.source_file)
     result.rows_quarantined = len(bad)
 
 
@@ -168,9 +163,9 @@ def _replace_partition(conn: psycopg.Connection, config: SourceConfig,
                        result: BatchResult) -> None:
     old = ledger.supersede_partition(conn, result)
     if old:
-        for schema in ("raw", "quarantine"):
-            conn.execute(sql.SQL("delete from {} where _batch_id = any(%s)").format(
-                sql.Identifier(schema, config.raw_table)), (old,))
+        publish.drop_batches(conn, config.raw_table, old)
+        conn.execute(sql.SQL("delete from {} where _batch_id = any(%s)").format(
+            sql.Identifier("quarantine", config.raw_table)), (old,))
         log.info("batch %s replaces batches %s for %s %s", result.batch_id, old,
                  result.agency_code, result.period)
 
@@ -373,8 +368,7 @@ def _load_new_file(conn: psycopg.Connection, url: str, spec: SourceSpec, path: P
         # Two loads of one partition at once would both delete and insert: serialise them.
         conn.execute("select pg_advisory_xact_lock(hashtext(%s))",
                      (f"{result.source}|{result.stream}|{result.agency_code}|{result.period}",))
-        _replace_partition(conn, spec.config, result)
-        _split_into_raw_and_quarantine(conn, spec, landing, result, outcome)
+        _publish(conn, spec, landing_name, result, outcome)
         _count_lines(extract.lines, outcome, result)
         result.status = "loaded"
         notes = []

@@ -45,3 +45,22 @@ def assert_ledger_invariant(url: str, table: str) -> None:
             f"(select _batch_id from raw.{table} union select _batch_id "
             f"from quarantine.{table})").fetchone()
     assert (raw, quarantined) == (loaded, q)
+    assert_partitions_are_loaded_batches(url, table)
+
+
+def assert_partitions_are_loaded_batches(url: str, table: str) -> None:
+    """raw.<table> has one partition per loaded batch of its source and none for a
+    batch that was superseded, rejected or failed; each holds its own batch only."""
+    from ingestion.sources import SOURCES
+
+    (source,) = [s for s in SOURCES.values() if s.config.raw_table == table]
+    with psycopg.connect(url) as conn:
+        partitions = dict(conn.execute(
+            "select c.relname, pg_get_expr(c.relpartbound, c.oid) from pg_inherits i "
+            "join pg_class c on c.oid = i.inhrelid where i.inhparent = %s::regclass",
+            (f"raw.{table}",)).fetchall())
+        loaded = [b for (b,) in conn.execute(
+            "select batch_id from meta.batches where status = 'loaded' and source = %s",
+            (source.name,)).fetchall()]
+    partitions.pop(f"{table}_before_partitions", None)  # rows loaded before 0023
+    assert partitions == {f"{table}_b{b}": f"FOR VALUES IN ('{b}')" for b in loaded}

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from dti.samples.documents import document_events, write_document_csv
 from ingestion.load import BatchRejected, ingest_file
 from tests import hostile
+from tests.integration.helpers import assert_partitions_are_loaded_batches
 
 MONTHS = (date(2025, 3, 1), date(2025, 4, 1))
 
@@ -60,6 +61,7 @@ def check_invariants(url: str) -> None:
             "select document_id, agency_code, direction from raw.document_events "
             "group by 1, 2, 3 having count(*) > 1").fetchall()
         assert dupes == []
+    assert_partitions_are_loaded_batches(url, "document_events")
 
 
 @pytest.fixture(scope="module")

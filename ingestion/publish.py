@@ -1,0 +1,106 @@
+"""Publish a validated landing table as its batch's partition of the raw table, and
+remove the partitions of the batches it supersedes.
+
+Each raw table is partitioned by ``_batch_id`` (migration 0023). Copying a landed
+million rows into raw cost more than landing them: the insert checked the batch's
+foreign key once per row and grew the raw table's indexes row by row. Attaching
+the landing table instead writes no row twice: the quarantined rows are deleted
+from it, its columns take raw's shape (metadata only, unless a text column must be
+typed), the foreign key is checked in one query and the indexes are built once.
+Run inside the load's publishing transaction: a failure leaves raw as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import psycopg
+from psycopg import sql
+
+
+def partition_name(raw_table: str, batch_id: int) -> str:
+    return f"{raw_table}_b{batch_id}"
+
+
+def _columns(conn: psycopg.Connection, table: sql.Identifier
+             ) -> dict[str, tuple[str, bool, str | None]]:
+    """name -> (type as SQL writes it, not null, default expression)."""
+    rows = conn.execute(
+        "select a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
+        "pg_get_expr(d.adbin, d.adrelid) from pg_attribute a left join pg_attrdef d "
+        "on d.adrelid = a.attrelid and d.adnum = a.attnum where a.attrelid = %s::regclass "
+        "and a.attnum > 0 and not a.attisdropped order by a.attnum",
+        (table.as_string(conn),)).fetchall()
+    return {name: (kind, not_null, default) for name, kind, not_null, default in rows}
+
+
+def lock_raw(conn: psycopg.Connection, raw_table: str) -> None:
+    """One publisher of a raw table at a time: taken first, so two loads that both
+    drop and attach partitions queue instead of deadlocking."""
+    conn.execute(sql.SQL("lock table {} in share update exclusive mode").format(
+        sql.Identifier("raw", raw_table)))
+
+
+def drop_batches(conn: psycopg.Connection, raw_table: str, batch_ids: Sequence[int]) -> None:
+    """Remove the rows of these batches from raw: their partitions are dropped; rows
+    loaded before raw was partitioned are deleted from the partition that holds them."""
+    if not batch_ids:
+        return
+    names = [partition_name(raw_table, b) for b in batch_ids]
+    for (name,) in conn.execute(
+            "select c.relname from pg_inherits i join pg_class c on c.oid = i.inhrelid "
+            "where i.inhparent = %s::regclass and c.relname = any(%s)",
+            (sql.Identifier("raw", raw_table).as_string(conn), names)).fetchall():
+        conn.execute(sql.SQL("drop table {}").format(sql.Identifier("raw", name)))
+    conn.execute(sql.SQL("delete from {} where _batch_id = any(%s)").format(
+        sql.Identifier("raw", raw_table)), (list(batch_ids),))
+
+
+def attach_landing(conn: psycopg.Connection, landing_schema: str, landing_name: str,
+                   raw_table: str, casts: dict[str, str], key: str, quarantined: list[int],
+                   batch_id: int, source_file: str) -> int:
+    """Make the landing table the batch's raw partition; return the rows it holds.
+
+    ``casts`` maps a raw column to the SQL (a template around the column) that types
+    its landed text; ``quarantined`` are the keys of the rows that went to quarantine."""
+    landing = sql.Identifier(landing_schema, landing_name)
+    if quarantined:
+        conn.execute(sql.SQL("delete from {} where {} = any(%s)").format(
+            landing, sql.Identifier(key)), (quarantined,))
+    raw = _columns(conn, sql.Identifier("raw", raw_table))
+    landed = _columns(conn, landing)
+    fixed = {"_batch_id": batch_id, "_source_file": source_file}
+    changes: list[sql.Composable] = [
+        sql.SQL("drop column {}").format(sql.Identifier(c)) for c in landed if c not in raw]
+    changes += [sql.SQL("drop constraint {}").format(sql.Identifier(name)) for (name,) in
+                conn.execute("select conname from pg_constraint where conrelid = %s::regclass "
+                             "and contype = 'p'", (landing.as_string(conn),)).fetchall()]
+    for name, (kind, not_null, default) in raw.items():
+        column, sql_type = sql.Identifier(name), sql.SQL(kind)
+        if name not in landed:
+            # A default that is not volatile is stored once, not written into each row.
+            value = (sql.Literal(fixed[name]) if name in fixed
+                     else sql.SQL(default) if default else sql.NULL)
+            changes.append(sql.SQL("add column {} {} default {}{}").format(
+                column, sql_type, value, sql.SQL(" not null" if not_null else "")))
+            continue
+        if landed[name][0] != kind:
+            changes.append(sql.SQL("alter column {} type {} using {}").format(
+                column, sql_type, sql.SQL(casts.get(name, "{}::" + kind)).format(column)))
+        if not_null:
+            changes.append(sql.SQL("alter column {} set not null").format(column))
+    conn.execute(sql.SQL("alter table {} {}").format(landing, sql.SQL(", ").join(changes)))
+    rows = conn.execute(sql.SQL("select count(*) from {}").format(landing)).fetchone()
+    assert rows is not None
+    name = partition_name(raw_table, batch_id)
+    partition = sql.Identifier("raw", name)
+    if name != landing_name:
+        conn.execute(sql.SQL("alter table {} rename to {}").format(landing, sql.Identifier(name)))
+    conn.execute(sql.SQL("alter table {} set schema raw").format(
+        sql.Identifier(landing_schema, name)))
+    # The batch's values stay in every row; only the defaults go.
+    conn.execute(sql.SQL("alter table {} {}").format(partition, sql.SQL(", ").join(
+        sql.SQL("alter column {} drop default").format(sql.Identifier(c)) for c in fixed)))
+    conn.execute(sql.SQL("alter table {} attach partition {} for values in ({})").format(
+        sql.Identifier("raw", raw_table), partition, sql.Literal(batch_id)))
+    return int(rows[0])
