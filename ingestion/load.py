@@ -106,14 +106,17 @@ def _land(conn: psycopg.Connection, table: sql.Identifier, columns: list[str],
     written every real date-time as ISO 8601, so PostgreSQL types them during the
     COPY, and a value the reader marked Invalid lands as null (its text is kept in
     the row's _invalid_values)."""
-    conn.execute(sql.SQL("create table {} ({} integer primary key, {})").format(
+    # No index: nothing looks a row up by its key before the table is published, and
+    # FREEZE (the table is new in this transaction) writes the rows visible to all,
+    # so validation's first scan does not rewrite every page to set hint bits.
+    conn.execute(sql.SQL("create table {} ({} integer not null, {})").format(
         table, sql.Identifier(ROW_KEY),
         sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(c),
                                                    sql.SQL(typed.get(c, "text")))
                            for c in columns),
     ))
     n = 0
-    with conn.cursor().copy(sql.SQL("copy {} ({}, {}) from stdin").format(
+    with conn.cursor().copy(sql.SQL("copy {} ({}, {}) from stdin with (freeze)").format(
         table, sql.Identifier(ROW_KEY), sql.SQL(", ").join(map(sql.Identifier, columns))
     )) as copy:
         for row_number, values in rows:

@@ -72,9 +72,6 @@ def attach_landing(conn: psycopg.Connection, landing_schema: str, landing_name: 
     fixed = {"_batch_id": batch_id, "_source_file": source_file}
     changes: list[sql.Composable] = [
         sql.SQL("drop column {}").format(sql.Identifier(c)) for c in landed if c not in raw]
-    changes += [sql.SQL("drop constraint {}").format(sql.Identifier(name)) for (name,) in
-                conn.execute("select conname from pg_constraint where conrelid = %s::regclass "
-                             "and contype = 'p'", (landing.as_string(conn),)).fetchall()]
     for name, (kind, not_null, default) in raw.items():
         column, sql_type = sql.Identifier(name), sql.SQL(kind)
         if name not in landed:

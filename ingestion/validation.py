@@ -268,9 +268,11 @@ def validate_table(url: str, schema: str, table: str, suite_name: str,
     return _sort_failures(url, schema, table, suite_name, document)
 
 
-# Counts and a sample of values for every rule (~25% cheaper than COMPLETE, which also
-# lists every unexpected row of every column rule).
-_BASIC = {"result_format": "BASIC"}
+# Counts for every rule (cheaper than COMPLETE, which lists every unexpected row of
+# every column rule). No sample of unexpected values: fetching it is one more scan per
+# column rule (LIMIT 20 reads the whole table when nothing is unexpected, 1.9 s of
+# 7.1 s on a million events), and the rows of a failed rule come from the rerun.
+_BASIC = {"result_format": "BASIC", "partial_unexpected_count": 0}
 _COMPLETE = {"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_KEY]}
 
 

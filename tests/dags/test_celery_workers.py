@@ -44,14 +44,14 @@ def _hold_first_may_publish(url: str) -> None:
         conn.execute(f"""
             create function public.hold_may() returns trigger language plpgsql as $$
             begin
-                if exists (select 1 from new_rows where period_month = '{SLOW}')
-                   and nextval('public.may_publishes') = 1 then
+                if new.period = '{SLOW:%Y-%m}' and nextval('public.may_publishes') = 1 then
                     perform pg_sleep(600);
                 end if;
-                return null;
+                return new;
             end $$""")
-        conn.execute("create trigger hold_may after insert on raw.public_services "
-                     "referencing new table as new_rows for each statement "
+        # The publishing transaction's last statement: the ledger says loaded.
+        conn.execute("create trigger hold_may before update on meta.batches for each row "
+                     "when (old.status = 'running' and new.status = 'loaded') "
                      "execute function public.hold_may()")
 
 

@@ -256,10 +256,12 @@ def test_a_retried_load_task_is_idempotent(dag_env, tmp_path):
                  if nextval('public.fault_once') = 1 then
                      raise exception 'injected fault: connection lost';
                  end if;
-                 return null;
+                 return new;
                end $$""")
-        conn.execute("create trigger fault_once before insert on raw.public_services "
-                     "for each statement execute function public.fault_once()")
+        # The last statement of the publishing transaction: the ledger says loaded.
+        conn.execute("create trigger fault_once before update on meta.batches for each row "
+                     "when (old.status = 'running' and new.status = 'loaded') "
+                     "execute function public.fault_once()")
     dag = load_dag("ingest_public_services")
     for task in dag.tasks:
         task.retry_delay = timedelta(seconds=0)

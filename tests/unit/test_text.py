@@ -1,6 +1,10 @@
-import pytest
+from datetime import datetime, timedelta, timezone
 
-from ingestion.text import fold, normalise_count, strip_diacritics
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ingestion.text import Invalid, fold, normalise_count, normalise_timestamp, strip_diacritics
 
 
 def test_strip_diacritics_maps_d_with_stroke():
@@ -36,3 +40,26 @@ def test_fold_makes_headers_comparable(header, expected):
 )
 def test_normalise_count(raw, expected):
     assert normalise_count(raw) == expected
+
+
+@given(year=st.integers(1, 9999), month=st.integers(0, 13), day=st.integers(0, 32),
+       hour=st.integers(0, 25), minute=st.integers(0, 61), second=st.one_of(
+           st.none(), st.integers(0, 61)), pad=st.booleans(),
+       clock=st.sampled_from(["", " ", "T"]))
+def test_vietnamese_times_are_read_as_datetime_reads_them(year, month, day, hour, minute,
+                                                          second, pad, clock):
+    """'d/m/yyyy[ H:MM[:SS]]' is Vietnam time when it is a real date-time, else Invalid,
+    whether it comes through the cached common case or the general one."""
+    text = (f"{day:02d}/{month:02d}" if pad else f"{day}/{month}") + f"/{year:04d}"
+    if clock:
+        text += f"{clock}{hour}:{minute:02d}" + (f":{second:02d}" if second is not None else "")
+    got = normalise_timestamp(text)
+    try:
+        when = datetime(year, month, day, *((hour, minute, second or 0) if clock else ()),
+                        tzinfo=timezone(timedelta(hours=7)))
+    except ValueError:
+        assert type(got) is Invalid and got == text
+        return
+    assert type(got) is str
+    assert datetime.fromisoformat(got) == when
+    assert got == when.isoformat(sep=" ")
