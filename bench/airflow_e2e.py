@@ -10,6 +10,9 @@ once a second, then times one plain `dbt build` of the same warehouse state.
 
     .venv/bin/python bench/airflow_e2e.py
 
+Also prints the CPU seconds each service (the warehouse server included) spent while
+that transform run ran: where the run's time goes.
+
 Ends with machine-readable lines: drop_to_marts_s=, peak_rss_gb=, cosmos_ratio= (the
 last transform run's wall time / the plain dbt build's).
 """
@@ -61,6 +64,39 @@ def memory_of_groups(pgids: set[int]) -> tuple[int, int]:
     return rss, pss
 
 
+def cpu_of_groups(groups: dict[str, int]) -> dict[str, float]:
+    """CPU seconds (user + system) so far of each named process group: its live
+    processes and the children they have reaped (a task process counts in its worker)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    by_pgid = {pgid: name for name, pgid in groups.items()}
+    out = dict.fromkeys(groups, 0.0)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            name = by_pgid.get(int(fields[2]))
+            if name is not None:
+                out[name] += sum(int(f) for f in fields[11:15]) / tick
+        except (OSError, IndexError, ValueError):
+            continue
+    return out
+
+
+def task_phases(tis: list[dict]) -> list[list[object]]:
+    """Per task instance of a run, the median seconds from scheduled to queued, queued
+    to running and running to done, and their sums: scheduling latency against work."""
+    from statistics import median
+
+    spans = {"scheduled -> queued": ("scheduled_when", "queued_when"),
+             "queued -> running": ("queued_when", "start_date"),
+             "running -> done": ("start_date", "end_date")}
+    rows = []
+    for label, (a, b) in spans.items():
+        xs = [when(t[b]) - when(t[a]) for t in tis if t.get(a) and t.get(b)]
+        rows.append([f"task instances of that run, {label}: median / sum s",
+                     f"{median(xs):.2f} / {sum(xs):.0f}" if xs else "-"])
+    return rows
+
+
 def when(text: str | None) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() if text else 0.0
 
@@ -70,10 +106,14 @@ def main() -> None:
     peak = [0, 0]
     stop = threading.Event()
 
+    cpu: list[tuple[float, dict[str, float]]] = []  # (time, CPU seconds per service)
+
     def sample() -> None:
         while not stop.is_set():
-            rss, pss = memory_of_groups(set(services.pids().values()))
+            groups = services.pids()
+            rss, pss = memory_of_groups(set(groups.values()))
             peak[:] = [max(peak[0], rss), max(peak[1], pss)]
+            cpu.append((time.time(), cpu_of_groups({**groups, "warehouse": server_group})))
             time.sleep(1)
 
     try:
@@ -81,6 +121,9 @@ def main() -> None:
         warehouse, metadata = warehouse_and_metadata_urls()
         services.up(warehouse, metadata)
         up_s = time.perf_counter() - start
+        # The embedded server (warehouse and metadata) and its backends share a group.
+        postmaster = EmbeddedWarehouse.default().data_dir / "postmaster.pid"
+        server_group = os.getpgid(int(postmaster.read_text().split()[0]))
         threading.Thread(target=sample, daemon=True).start()
         api = services.api().call
         while len(api("/api/v2/dags")["dags"]) < 6:
@@ -111,6 +154,13 @@ def main() -> None:
             time.sleep(2)
         drop_to_marts = when(final[0]["end_date"]) - dropped
         transform_s = when(final[0]["end_date"]) - when(final[0]["start_date"])
+        tis = api(f"/api/v2/dags/transform_and_score/dagRuns/{final[0]['dag_run_id']}"
+                  "/taskInstances?limit=500")["task_instances"]
+        phases = task_phases(tis)
+        # CPU each service spent while the last transform run ran.
+        began = min(cpu, key=lambda c: abs(c[0] - when(final[0]["start_date"])))[1]
+        ended = min(cpu, key=lambda c: abs(c[0] - when(final[0]["end_date"])))[1]
+        transform_cpu = {k: ended[k] - began.get(k, 0.0) for k in ended}
         stop.set()
 
         clock = time.perf_counter()
@@ -130,6 +180,11 @@ def main() -> None:
         ["plain dbt build, same state s", f"{plain_s:.1f}"],
         ["peak summed RSS of Airflow processes GB", f"{peak[0] / 1e9:.2f}"],
         ["peak summed PSS (shared pages counted once) GB", f"{peak[1] / 1e9:.2f}"],
+        [f"task instances of that run (try {max(t['try_number'] for t in tis)} at most)",
+         len(tis)],
+        *phases,
+        *([f"CPU s during the last transform run: {k}", f"{v:.1f}"]
+          for k, v in sorted(transform_cpu.items(), key=lambda kv: -kv[1])),
     ]))
     print(f"drop_to_marts_s={drop_to_marts:.1f}")
     print(f"peak_rss_gb={peak[0] / 1e9:.2f}")

@@ -11,10 +11,29 @@ the plain LocalExecutor.
 from __future__ import annotations
 
 import importlib
+import logging
 
 from airflow.executors.local_executor import LocalExecutor
 
 PRELOADED = ("great_expectations", "dbt.cli.main", "cosmos", "ingestion.validation")
+
+log = logging.getLogger(__name__)
+
+
+def _parse_dags_once() -> None:
+    """Parse the DAG files once, before the fork: the modules they import only while
+    parsing (Cosmos's converter and watcher operators, the asset timetables and what
+    they pull in) are then already imported in every task process, where parsing its
+    DAG file takes ~0.1 s instead of ~0.6 s. A DAG that fails to parse is reported by
+    the dag-processor, not here."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    from dti.settings import DAGS_DIR
+
+    try:
+        DagBag(DAGS_DIR, load_op_links=False)
+    except Exception as exc:  # warming only: the tasks parse their files themselves
+        log.warning("parsing the DAGs before forking the workers failed: %s", exc)
 
 
 class PreloadingLocalExecutor(LocalExecutor):
@@ -22,4 +41,5 @@ class PreloadingLocalExecutor(LocalExecutor):
         if self.is_mp_using_fork:
             for module in PRELOADED:
                 importlib.import_module(module)
+            _parse_dags_once()
         super().start()
