@@ -46,36 +46,29 @@ INGEST = ["ingest_public_services", "ingest_document_logs", "ingest_soc_alerts",
           "ingest_self_assessment"]
 
 
-def memory_of_groups(pgids: set[int]) -> tuple[int, int]:
-    """Resident and proportional (shared pages divided among their users) bytes of every
-    process whose process group is one of the services'."""
-    rss = pss = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[2]) not in pgids:  # pgrp
-                continue
-            rss += int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-            rollup = (stat.parent / "smaps_rollup").read_text()
-            pss += 1024 * int(next(line.split()[1] for line in rollup.splitlines()
-                                   if line.startswith("Pss:")))
-        except (OSError, IndexError, ValueError, StopIteration):
-            continue
-    return rss, pss
-
-
-def cpu_of_groups(groups: dict[str, int]) -> dict[str, float]:
-    """CPU seconds (user + system) so far of each named process group: its live
-    processes and the children they have reaped (a task process counts in its worker)."""
-    tick = os.sysconf("SC_CLK_TCK")
+def measure_groups(groups: dict[str, int]) -> dict[str, tuple[int, int, float]]:
+    """Per named process group, in one walk of /proc: resident bytes, proportional bytes
+    (shared pages divided among their users) and CPU seconds so far (user + system of
+    its live processes and of the children they reaped: a task process counts in its
+    worker)."""
+    page, tick = os.sysconf("SC_PAGE_SIZE"), os.sysconf("SC_CLK_TCK")
     by_pgid = {pgid: name for name, pgid in groups.items()}
-    out = dict.fromkeys(groups, 0.0)
+    out = dict.fromkeys(groups, (0, 0, 0.0))
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
-            name = by_pgid.get(int(fields[2]))
-            if name is not None:
-                out[name] += sum(int(f) for f in fields[11:15]) / tick
+            name = by_pgid.get(int(fields[2]))  # pgrp
+            if name is None:
+                continue
+            try:
+                rollup = (stat.parent / "smaps_rollup").read_text()
+                pss = 1024 * int(next(line.split()[1] for line in rollup.splitlines()
+                                      if line.startswith("Pss:")))
+            except (OSError, ValueError, StopIteration):  # not ours to read, or gone
+                pss = 0
+            rss_sum, pss_sum, cpu = out[name]
+            out[name] = (rss_sum + int(fields[21]) * page, pss_sum + pss,
+                         cpu + sum(int(f) for f in fields[11:15]) / tick)
         except (OSError, IndexError, ValueError):
             continue
     return out
@@ -111,9 +104,10 @@ def main() -> None:
     def sample() -> None:
         while not stop.is_set():
             groups = services.pids()
-            rss, pss = memory_of_groups(set(groups.values()))
+            measured = measure_groups({**groups, "warehouse": server_group})
+            rss, pss = (sum(measured[g][k] for g in groups) for k in (0, 1))
             peak[:] = [max(peak[0], rss), max(peak[1], pss)]
-            cpu.append((time.time(), cpu_of_groups({**groups, "warehouse": server_group})))
+            cpu.append((time.time(), {g: m[2] for g, m in measured.items()}))
             time.sleep(1)
 
     try:

@@ -35,6 +35,12 @@ def _partitions(url: str) -> list[str]:
             "where inhparent = 'raw.document_events'::regclass"))
 
 
+def _column_types(conn: psycopg.Connection, table: str) -> dict[str, str]:
+    return dict(conn.execute(
+        "select attname, format_type(atttypid, atttypmod) from pg_attribute where "
+        "attrelid = %s::regclass and attnum > 0 and not attisdropped", (table,)).fetchall())
+
+
 def _copy_loaded_batch(source_url: str, url: str, batch_id: int) -> int:
     """What a load before 0023 left: the ledger row and its rows in the plain raw table
     (taken from the same file loaded into a current warehouse); its batch id there."""
@@ -95,10 +101,7 @@ def test_rows_loaded_before_partitioning_are_kept_and_replaced(
         per_batch = dict(conn.execute(
             "select _batch_id, count(*) from raw.document_events group by 1").fetchall())
         # The typed columns kept their types through the attach.
-        kinds = dict(conn.execute(
-            "select attname, format_type(atttypid, atttypmod) from pg_attribute where "
-            "attrelid = %s::regclass and attnum > 0 and not attisdropped",
-            (f"raw.document_events_b{replacement.batch_id}",)).fetchall())
+        kinds = _column_types(conn, f"raw.document_events_b{replacement.batch_id}")
     assert per_batch == {new_month.batch_id: new_month.rows_loaded,
                          replacement.batch_id: replacement.rows_loaded}
     assert kinds["received_at"] == "timestamp with time zone"
@@ -111,14 +114,8 @@ def test_a_report_batch_is_typed_as_raw_declares(warehouse_url, sample_set):
     and a period a date, and the partition holds its batch's values."""
     result = ingest_file("public_services", sample_set["public_services"][0], warehouse_url)
     with psycopg.connect(warehouse_url) as conn:
-        kinds = dict(conn.execute(
-            "select attname, format_type(atttypid, atttypmod) from pg_attribute where "
-            "attrelid = %s::regclass and attnum > 0 and not attisdropped",
-            (f"raw.public_services_b{result.batch_id}",)).fetchall())
-        parent = dict(conn.execute(
-            "select attname, format_type(atttypid, atttypmod) from pg_attribute where "
-            "attrelid = 'raw.public_services'::regclass and attnum > 0 "
-            "and not attisdropped").fetchall())
+        kinds = _column_types(conn, f"raw.public_services_b{result.batch_id}")
+        parent = _column_types(conn, "raw.public_services")
         files = conn.execute("select distinct _source_file, _batch_id from "
                              "raw.public_services").fetchall()
     assert kinds == parent
