@@ -51,7 +51,8 @@ def test_suite_checks_exactly_the_declared_columns(source):
             checked = {c for e in expectations(source, "count_non_negative_integer")
                        for c in e["meta"].get("columns") or [e["kwargs"]["column"]]}
             assert column.name in checked
-            present = {e["kwargs"]["column"] for e in expectations(source, "count_present")}
+            present = {c for e in expectations(source, "count_present")
+                       for c in e["meta"].get("columns") or [e["kwargs"]["column"]]}
             assert (column.name in present) == column.required, column.name
 
 
