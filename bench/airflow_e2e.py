@@ -25,6 +25,7 @@ import tempfile
 import threading
 import time
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 
 from common import table
@@ -90,6 +91,47 @@ def task_phases(tis: list[dict]) -> list[list[object]]:
     return rows
 
 
+def chain_hops(tis: list[dict], downstream: dict[str, list[str]]) -> list[list[object]]:
+    """Along the chain of task instances that ended last (each one's latest-ending
+    upstream, back to the first): the median seconds from an upstream's end to the next
+    task being queued (the scheduler's reaction), from queued to running (a slot and a
+    task process) and running: what each hop of the run's longest path costs."""
+    from statistics import median
+
+    by_id = {t["task_id"]: t for t in tis if t.get("end_date")}
+    upstream: dict[str, list[str]] = {}
+    for task_id, downs in downstream.items():
+        for d in downs:
+            upstream.setdefault(d, []).append(task_id)
+    chain, current = [], max(by_id.values(), key=lambda t: when(t["end_date"]))
+    while current is not None:
+        chain.append(current)
+        ups = [by_id[u] for u in upstream.get(current["task_id"], []) if u in by_id]
+        current = max(ups, key=lambda t: when(t["end_date"])) if ups else None
+    chain.reverse()
+    react = [when(b["queued_when"]) - when(a["end_date"]) for a, b in pairwise(chain)
+             if b.get("queued_when")]
+    start = [when(t["start_date"]) - when(t["queued_when"]) for t in chain[1:]
+             if t.get("queued_when")]
+    ran = [when(t["end_date"]) - when(t["start_date"]) for t in chain]
+    return [["tasks on the longest path of that run", len(chain)],
+            *([f"longest path, {label}: median / sum s", f"{median(xs):.2f} / {sum(xs):.0f}"]
+              for label, xs in (("upstream done -> queued", react),
+                                ("queued -> running", start), ("running -> done", ran))
+              if xs)]
+
+
+def run_timeline(runs: list[dict], dropped: float) -> list[list[object]]:
+    """Each DAG run's start and end, in seconds after the drop: where drop-to-marts
+    goes (ingest runs, transform runs an early ingest started, the final one)."""
+    rows = []
+    for r in sorted(runs, key=lambda r: when(r["start_date"])):
+        start, end = when(r["start_date"]) - dropped, when(r["end_date"]) - dropped
+        rows.append([f"run {r['dag_id']}: started / ended s after the drop",
+                     f"{start:.1f} / {end:.1f}"])
+    return rows
+
+
 def when(text: str | None) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() if text else 0.0
 
@@ -151,6 +193,11 @@ def main() -> None:
         tis = api(f"/api/v2/dags/transform_and_score/dagRuns/{final[0]['dag_run_id']}"
                   "/taskInstances?limit=500")["task_instances"]
         phases = task_phases(tis)
+        edges = {t["task_id"]: t["downstream_task_ids"]
+                 for t in api("/api/v2/dags/transform_and_score/tasks")["tasks"]}
+        hops = chain_hops(tis, edges)
+        timeline = run_timeline([*ingest, *(r for r in runs("transform_and_score")
+                                            if r["start_date"] and r["end_date"])], dropped)
         # CPU each service spent while the last transform run ran.
         began = min(cpu, key=lambda c: abs(c[0] - when(final[0]["start_date"])))[1]
         ended = min(cpu, key=lambda c: abs(c[0] - when(final[0]["end_date"])))[1]
@@ -177,6 +224,8 @@ def main() -> None:
         [f"task instances of that run (try {max(t['try_number'] for t in tis)} at most)",
          len(tis)],
         *phases,
+        *hops,
+        *timeline,
         *([f"CPU s during the last transform run: {k}", f"{v:.1f}"]
           for k, v in sorted(transform_cpu.items(), key=lambda kv: -kv[1])),
     ]))
