@@ -2,12 +2,15 @@
 ### Transform and score
 
 Runs when new raw data lands (any of the `raw.*` Assets), and at 06:00 Vietnam time
-every day in any case: the dbt project in
+every day in any case. First it waits for the ingest runs and loads still going
+(`wait_for_loads`, at most `DTI_SETTLE_MAX_SECONDS`), so one build reads a whole drop; a
+run the loads' Asset events started when nothing was loaded since the last build skips
+the rest. Then the dbt project in
 `dbt_project/` through astronomer-cosmos, one task per model that builds it and runs
 its tests, rendered from the prebuilt `dbt_project/target/manifest.json` (`dti manifest`).
 Then logs the DTI tables the scoring models produced (`report_scores`), writes the
-report site into `DTI_REPORT_DIR` (`write_report`) and publishes the `marts` Asset for
-the BI side.
+report site into `DTI_REPORT_DIR` (`write_report`), records the build in
+`meta.mart_builds` and publishes the `marts` Asset for the BI side (`publish_marts`).
 
 The warehouse connection comes from the `DTI_PG_*` environment variables that
 `dbt_project/profiles.yml` reads.
@@ -26,6 +29,7 @@ from airflow.timetables.trigger import CronTriggerTimetable
 from dti.orchestration.alerts import notify_failure
 from dti.orchestration.assets import MARTS, RAW_ASSETS
 from dti.orchestration.dbt_group import dbt_task_group
+from dti.orchestration.tasks import record_build, settle_loads
 from dti.orchestration.tasks import report_scores as log_scores
 from dti.orchestration.tasks import write_report as write_report_site
 
@@ -48,6 +52,12 @@ from dti.orchestration.tasks import write_report as write_report_site
     doc_md=__doc__,
 )
 def transform_and_score():
+    @task.short_circuit
+    def wait_for_loads(ti=None, dag_run=None) -> dict:
+        """Wait for running ingest runs and loads; skip when nothing is new."""
+        return settle_loads(ti, dag_run.run_type)
+
+    settled = wait_for_loads()
     dbt = dbt_task_group()
 
     @task
@@ -61,10 +71,10 @@ def transform_and_score():
         return write_report_site()
 
     @task(outlets=[MARTS])
-    def publish_marts() -> str:
-        return "marts refreshed"
+    def publish_marts(settled: dict, dag_run=None) -> str:
+        return record_build(dag_run.run_id, settled)
 
-    dbt >> report_scores() >> write_report() >> publish_marts()
+    settled >> dbt >> report_scores() >> write_report() >> publish_marts(settled)
 
 
 transform_and_score()

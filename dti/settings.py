@@ -95,12 +95,22 @@ class SettingError(ValueError):
     """A DTI_* variable holds something it cannot mean (the message names it)."""
 
 
+def _seconds(name: str, default: int) -> int:
+    value = _get(name) or str(default)
+    if not value.isdigit():
+        raise SettingError(f"{name}={value!r}: not a number of seconds")
+    return int(value)
+
+
 def retry_delay_seconds() -> int:
     """DTI_RETRY_DELAY_SECONDS: wait before a failed ingest task is tried again (120)."""
-    value = _get("DTI_RETRY_DELAY_SECONDS") or "120"
-    if not value.isdigit():
-        raise SettingError(f"DTI_RETRY_DELAY_SECONDS={value!r}: not a number of seconds")
-    return int(value)
+    return _seconds("DTI_RETRY_DELAY_SECONDS", 120)
+
+
+def settle_max_seconds() -> int:
+    """DTI_SETTLE_MAX_SECONDS: how long a marts build waits for running loads to end
+    before it reads the warehouse anyway (600)."""
+    return _seconds("DTI_SETTLE_MAX_SECONDS", 600)
 
 
 def airflow_executor() -> str:

@@ -37,6 +37,53 @@ def write_report() -> str:
     return str(build_report(warehouse_url(), report_dir()))
 
 
+def settle_loads(ti, run_type: object, poll_seconds: float = 2.0) -> dict:
+    """Before a marts build: wait until no ingest run is queued or running and no batch
+    is loading (at most DTI_SETTLE_MAX_SECONDS), so one build reads a whole drop
+    instead of racing its loads. Returns the batch the build reads through, or {} for a
+    run that asset events started when nothing was loaded since the last build (the
+    loads of a drop emit events while a build already reads them)."""
+    import logging
+    import time
+
+    import psycopg
+
+    from dti.orchestration.assets import RAW_ASSETS
+    from dti.settings import settle_max_seconds
+    from dti.warehouse import builds
+    from dti.warehouse.connection import warehouse_url
+
+    def active_ingest_runs() -> int:
+        return sum(ti.get_dr_count(dag_id=f"ingest_{source}", states=["queued", "running"])
+                   for source in RAW_ASSETS)
+
+    log = logging.getLogger(__name__)
+    deadline = time.monotonic() + settle_max_seconds()
+    with psycopg.connect(warehouse_url(), autocommit=True) as conn:
+        while (busy := active_ingest_runs() + builds.loads_running(conn)) > 0:
+            if time.monotonic() >= deadline:
+                log.warning("%d ingest runs or loads still going after %d s: building anyway",
+                            busy, settle_max_seconds())
+                break
+            time.sleep(poll_seconds)
+        if str(run_type) == "asset_triggered" and not builds.loaded_since_last_build(conn):
+            log.info("nothing loaded since the last build: skipped")
+            return {}
+        return {"through_batch_id": builds.last_batch(conn)}
+
+
+def record_build(dag_run_id: str, settled: dict) -> str:
+    """The marts were built through that batch (meta.mart_builds)."""
+    import psycopg
+
+    from dti.warehouse import builds
+    from dti.warehouse.connection import warehouse_url
+
+    with psycopg.connect(warehouse_url(), autocommit=True) as conn:
+        builds.record_build(conn, dag_run_id, settled["through_batch_id"])
+    return f"marts refreshed through batch {settled['through_batch_id']}"
+
+
 def airflow_endpoint(conn_id: str):
     """An Airflow connection (metadata database, secrets backend or AIRFLOW_CONN_<ID>)
     as the pulls' Endpoint; None when it is not defined."""

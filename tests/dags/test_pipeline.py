@@ -63,6 +63,11 @@ def test_ingest_then_transform_dags_produce_the_766_progress_scores(dag_env, tmp
         scored = dict(conn.execute(
             "select methodology_id, count(*) from marts.dti_scores "
             "where scoring_mode = 'official' and assessment_year = 2025 group by 1"))
+        # The build waited for no load (none was running) and recorded what it read:
+        # the ledger through its newest batch.
+        assert conn.execute(
+            "select through_batch_id = (select max(batch_id) from meta.batches) "
+            "from meta.mart_builds").fetchall() == [(True,)]
         conn.execute("set role bi_reader")
         assert conn.execute("select count(*) from marts.fct_index_766").fetchone()[0] == 28
         assert conn.execute("select count(*) from marts.dti_scores").fetchone()[0] > 0
