@@ -29,7 +29,7 @@ from airflow.timetables.trigger import CronTriggerTimetable
 from dti.orchestration.alerts import notify_failure
 from dti.orchestration.assets import MARTS, RAW_ASSETS
 from dti.orchestration.dbt_group import dbt_task_group
-from dti.orchestration.tasks import record_build, settle_loads
+from dti.orchestration.tasks import active_ingest_runs, record_build, settle_loads
 from dti.orchestration.tasks import report_scores as log_scores
 from dti.orchestration.tasks import write_report as write_report_site
 
@@ -55,7 +55,7 @@ def transform_and_score():
     @task.short_circuit
     def wait_for_loads(ti=None, dag_run=None) -> dict:
         """Wait for running ingest runs and loads; skip when nothing is new."""
-        return settle_loads(ti, dag_run.run_type)
+        return settle_loads(lambda: active_ingest_runs(ti), dag_run.run_type)
 
     settled = wait_for_loads()
     dbt = dbt_task_group()

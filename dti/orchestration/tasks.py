@@ -3,6 +3,7 @@ project's logic (in packages that know nothing of Airflow) on the other."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 
@@ -37,7 +38,22 @@ def write_report() -> str:
     return str(build_report(warehouse_url(), report_dir()))
 
 
-def settle_loads(ti, run_type: object, poll_seconds: float = 2.0) -> dict:
+def _run_type(run_type: object) -> str:
+    """A DAG run's type as its value ('backfill'): the Task SDK hands tasks an enum whose
+    str() is its name ('DagRunType.BACKFILL')."""
+    return str(getattr(run_type, "value", run_type))
+
+
+def active_ingest_runs(ti) -> int:
+    """Ingest DAG runs queued or running, as Airflow counts them."""
+    from dti.orchestration.assets import RAW_ASSETS
+
+    return sum(ti.get_dr_count(dag_id=f"ingest_{source}", states=["queued", "running"])
+               for source in RAW_ASSETS)
+
+
+def settle_loads(active_runs: Callable[[], int], run_type: object,
+                 poll_seconds: float = 2.0) -> dict:
     """Before a marts build: wait until no ingest run is queued or running and no batch
     is loading (at most DTI_SETTLE_MAX_SECONDS), so one build reads a whole drop
     instead of racing its loads. Returns the batch the build reads through, or {} for a
@@ -48,25 +64,20 @@ def settle_loads(ti, run_type: object, poll_seconds: float = 2.0) -> dict:
 
     import psycopg
 
-    from dti.orchestration.assets import RAW_ASSETS
     from dti.settings import settle_max_seconds
     from dti.warehouse import builds
     from dti.warehouse.connection import warehouse_url
 
-    def active_ingest_runs() -> int:
-        return sum(ti.get_dr_count(dag_id=f"ingest_{source}", states=["queued", "running"])
-                   for source in RAW_ASSETS)
-
     log = logging.getLogger(__name__)
     deadline = time.monotonic() + settle_max_seconds()
     with psycopg.connect(warehouse_url(), autocommit=True) as conn:
-        while (busy := active_ingest_runs() + builds.loads_running(conn)) > 0:
+        while (busy := active_runs() + builds.loads_running(conn)) > 0:
             if time.monotonic() >= deadline:
                 log.warning("%d ingest runs or loads still going after %d s: building anyway",
                             busy, settle_max_seconds())
                 break
             time.sleep(poll_seconds)
-        if str(run_type) == "asset_triggered" and not builds.loaded_since_last_build(conn):
+        if _run_type(run_type) == "asset_triggered" and not builds.loaded_since_last_build(conn):
             log.info("nothing loaded since the last build: skipped")
             return {}
         return {"through_batch_id": builds.last_batch(conn)}
@@ -107,7 +118,7 @@ def month_to_pull(asked: str | None, run_type: object, interval_start) -> str | 
 
     if asked:
         return asked
-    if str(run_type) == "backfill" and interval_start is not None:
+    if _run_type(run_type) == "backfill" and interval_start is not None:
         return vietnam_month_of(interval_start)
     return None
 

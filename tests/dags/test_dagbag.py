@@ -75,6 +75,12 @@ def test_a_backfill_run_pulls_its_logical_month():
     assert month_to_pull(None, "backfill", start) == "2025-04"
     assert month_to_pull(None, "scheduled", start) is None  # what is new
     assert month_to_pull("2024-12", "manual", start) == "2024-12"
+    # What a task is handed: the Task SDK's enum, whose str() is its name.
+    from airflow.sdk.api.datamodels._generated import DagRunType
+
+    assert str(DagRunType.BACKFILL) != "backfill"
+    assert month_to_pull(None, DagRunType.BACKFILL, start) == "2025-04"
+    assert month_to_pull(None, DagRunType.ASSET_TRIGGERED, start) is None
 
 
 @pytest.mark.parametrize("dag_id", sorted(d for d in EXPECTED if d.startswith("ingest_")))

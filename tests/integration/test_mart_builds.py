@@ -3,8 +3,11 @@ is skipped only when no batch was loaded after the last build."""
 
 from __future__ import annotations
 
+import logging
+
 import psycopg
 
+from dti.orchestration.tasks import settle_loads
 from dti.warehouse import builds
 
 
@@ -37,3 +40,34 @@ def test_only_a_load_after_the_last_build_makes_the_next_build_needed(warehouse_
         assert builds.loaded_since_last_build(conn)
         builds.record_build(conn, "run 2", builds.last_batch(conn))
         assert not builds.loaded_since_last_build(conn)
+
+
+def test_a_build_waits_for_running_loads_and_an_asset_run_skips_when_nothing_is_new(
+        warehouse_url, monkeypatch, caplog):
+    with psycopg.connect(warehouse_url, autocommit=True) as conn:
+        loading = add_batch(conn, "running")
+        runs = iter([2, 1, 0])  # ingest runs still going, then none
+        polls = []
+
+        def active() -> int:
+            polls.append(1)
+            if len(polls) == 3:  # the load ends while the runs do
+                conn.execute("update meta.batches set status = 'loaded' where batch_id = %s",
+                             (loading,))
+            return next(runs, 0)
+
+        assert settle_loads(active, "asset_triggered", poll_seconds=0.01) == {
+            "through_batch_id": loading}
+        assert len(polls) == 3
+        builds.record_build(conn, "run 1", loading)
+        # Started by the events of loads that build already read: nothing to do.
+        assert settle_loads(lambda: 0, "asset_triggered") == {}
+        # The daily run and a run someone started build whatever the ledger says.
+        assert settle_loads(lambda: 0, "scheduled") == {"through_batch_id": loading}
+        assert settle_loads(lambda: 0, "manual") == {"through_batch_id": loading}
+        # A load that never ends holds a build back only so long.
+        stuck = add_batch(conn, "running")
+        monkeypatch.setenv("DTI_SETTLE_MAX_SECONDS", "0")
+        with caplog.at_level(logging.WARNING):
+            assert settle_loads(lambda: 0, "scheduled") == {"through_batch_id": stuck}
+        assert "building anyway" in caplog.text
