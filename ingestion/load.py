@@ -142,7 +142,7 @@ def _publish(conn: psycopg.Connection, spec: SourceSpec, landing_name: str,
     becomes the batch's raw partition (after the partition's earlier loads are gone)."""
     config = spec.config
     landing = sql.Identifier(LANDING_SCHEMA, landing_name)
-    publish.lock_raw(conn, config.raw_table)
+    publish.lock_for_publishing(conn, config.raw_table)
     _replace_partition(conn, config, result)
     bad = sorted(outcome.row_failures)
     if bad:

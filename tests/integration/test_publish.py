@@ -121,3 +121,20 @@ def test_a_report_batch_is_typed_as_raw_declares(warehouse_url, sample_set):
     assert kinds == parent
     assert files == [(result.source_file, result.batch_id)]
     assert_ledger_invariant(warehouse_url, "public_services")
+
+
+def test_publishers_of_different_raw_tables_queue_on_the_ledger(warehouse_url):
+    """Attaching a partition locks the ledger (its foreign key); two publishers that each
+    updated ledger rows first would deadlock. The ledger's lock comes first, so the
+    second publisher waits for the first, whatever its raw table."""
+    from ingestion.publish import lock_for_publishing
+
+    with psycopg.connect(warehouse_url) as first, psycopg.connect(warehouse_url) as second:
+        lock_for_publishing(first, "public_services")
+        second.execute("set lock_timeout = '200ms'")
+        with pytest.raises(psycopg.errors.LockNotAvailable):
+            lock_for_publishing(second, "document_events")
+        second.rollback()
+        first.commit()
+        lock_for_publishing(second, "document_events")  # free once the first has ended
+        second.rollback()
