@@ -75,8 +75,14 @@ def test_a_backfill_run_pulls_its_logical_month():
     assert month_to_pull(None, "backfill", start) == "2025-04"
     assert month_to_pull(None, "scheduled", start) is None  # what is new
     assert month_to_pull("2024-12", "manual", start) == "2024-12"
-    # What a task is handed: the Task SDK's enum, whose str() is its name.
-    from airflow.sdk.api.datamodels._generated import DagRunType
+    # A task is handed the Task SDK's DagRunType: a str enum whose str() is its name
+    # ('DagRunType.BACKFILL'). Same shape here (tests import Airflow only through
+    # the orchestration package).
+    from enum import Enum
+
+    class DagRunType(str, Enum):  # noqa: UP042 (as the SDK declares it: not a StrEnum)
+        BACKFILL = "backfill"
+        ASSET_TRIGGERED = "asset_triggered"
 
     assert str(DagRunType.BACKFILL) != "backfill"
     assert month_to_pull(None, DagRunType.BACKFILL, start) == "2025-04"
