@@ -66,7 +66,9 @@ def dbt_task_group() -> DbtTaskGroup:
 
 
 def _start_reporters_after_the_build(group: TaskGroup) -> None:
-    """The node tasks start once the producer has finished, whatever its outcome.
+    """The node tasks start once the producer has run, whatever its outcome; when it
+    never ran (a task before it failed), they are skipped rather than waiting for
+    events that will never come (ONE_DONE: each has the producer as its only upstream).
 
     Cosmos lets them start alongside it and wait for its events; an in-process run
     (`dag.test()`, the demo, the tests) runs one task at a time, so a node task picked
@@ -85,7 +87,7 @@ def _start_reporters_after_the_build(group: TaskGroup) -> None:
         if task is producer:
             continue
         if producer.task_id in task.upstream_task_ids:  # Cosmos's own end marker
-            task.trigger_rule = TriggerRule.ALL_DONE
+            task.trigger_rule = TriggerRule.ONE_DONE
         elif not task.upstream_task_ids & tasks.keys():
             producer >> task
-            task.trigger_rule = TriggerRule.ALL_DONE
+            task.trigger_rule = TriggerRule.ONE_DONE

@@ -68,3 +68,24 @@ def test_a_failed_model_fails_the_run_and_its_retry_runs_it_alone(built_dag_env)
                             "group by 1").fetchall()
     # ... and every other table was built once, by the producer.
     assert made and {n for _, n in made} == {1}
+
+
+def test_a_run_whose_wait_failed_ends_without_waiting_for_the_build(dag_env, monkeypatch):
+    """The producer never ran (the task before it failed): the node tasks are skipped,
+    not left waiting for events of a build that never happened."""
+    from dti.orchestration.runtime import load_dag
+
+    monkeypatch.setenv("DTI_SETTLE_MAX_SECONDS", "soon")  # wait_for_loads fails on it
+    dag = load_dag("transform_and_score")
+    for task in dag.tasks:
+        task.retry_delay = timedelta(seconds=0)
+    run = dag.test()
+    states = {ti.task_id.removeprefix("dbt."): str(ti.state).rsplit(".", 1)[-1]
+              for ti in run.get_task_instances()}
+
+    assert str(run.state).endswith("failed")
+    assert states.pop("wait_for_loads") == "failed"
+    assert states.pop("dbt_producer_watcher") == "upstream_failed"
+    assert states.pop("publish_marts") == "upstream_failed"
+    nodes = {t: s for t, s in states.items() if t.endswith((".run", ".test", ".seed"))}
+    assert len(nodes) > 60 and set(nodes.values()) <= {"skipped", "upstream_failed"}
