@@ -113,6 +113,13 @@ def settle_max_seconds() -> int:
     return _seconds("DTI_SETTLE_MAX_SECONDS", 600)
 
 
+def check_dag_settings() -> None:
+    """Read the DTI_* settings the DAGs' tasks read, so a bad one stops the command
+    that starts Airflow with one line instead of failing a task mid-run."""
+    retry_delay_seconds()
+    settle_max_seconds()
+
+
 def airflow_executor() -> str:
     """DTI_AIRFLOW_EXECUTOR: what `dti airflow up` runs tasks with: local (one machine,
     the default) or celery (workers on this and other hosts, through a broker)."""

@@ -14,11 +14,12 @@ import sys
 from pathlib import Path
 
 from dti.dbt_project import dbt_env
-from dti.settings import DAGS_DIR, airflow_log_level, state_dir
+from dti.settings import DAGS_DIR, airflow_log_level, check_dag_settings, state_dir
 
 
 def airflow_env(home: Path | None = None) -> dict[str, str]:
     """Airflow settings for in-process runs: a local home and SQLite metadata DB."""
+    check_dag_settings()
     home = home or state_dir() / "airflow"
     return {
         "AIRFLOW_HOME": str(home),

@@ -29,3 +29,13 @@ def test_a_bad_argument_is_one_line(argv, message, capsys):
     assert _run(argv) == 2
     err = capsys.readouterr().err
     assert message in err.strip().splitlines()[-1] and "Traceback" not in err
+
+
+def test_a_bad_dag_setting_stops_airflow_before_a_task_runs(monkeypatch):
+    """Read when `dti demo` or `dti airflow up` sets Airflow up, not first in a task."""
+    from dti.orchestration.runtime import airflow_env
+    from dti.settings import SettingError
+
+    monkeypatch.setenv("DTI_SETTLE_MAX_SECONDS", "soon")
+    with pytest.raises(SettingError, match="DTI_SETTLE_MAX_SECONDS='soon'"):
+        airflow_env()
