@@ -29,6 +29,7 @@ from datetime import datetime
 from itertools import pairwise
 from pathlib import Path
 
+import psycopg
 from common import table
 
 STATE = Path(tempfile.mkdtemp(prefix="dti-bench-airflow-"))
@@ -136,8 +137,6 @@ def run_timeline(runs: list[dict], dropped: float) -> list[list[object]]:
 def covering_build(warehouse: str) -> str | None:
     """The DAG run whose marts build read every batch of the ledger (meta.mart_builds):
     from its end the marts hold every file dropped."""
-    import psycopg
-
     with psycopg.connect(warehouse) as conn:
         row = conn.execute(
             "select dag_run_id from meta.mart_builds where through_batch_id >= "

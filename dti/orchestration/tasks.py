@@ -69,12 +69,13 @@ def settle_loads(active_runs: Callable[[], int], run_type: object,
     from dti.warehouse.connection import warehouse_url
 
     log = logging.getLogger(__name__)
-    deadline = time.monotonic() + settle_max_seconds()
+    limit = settle_max_seconds()
+    deadline = time.monotonic() + limit
     with psycopg.connect(warehouse_url(), autocommit=True) as conn:
         while (busy := active_runs() + builds.loads_running(conn)) > 0:
             if time.monotonic() >= deadline:
                 log.warning("%d ingest runs or loads still going after %d s: building anyway",
-                            busy, settle_max_seconds())
+                            busy, limit)
                 break
             time.sleep(poll_seconds)
         if _run_type(run_type) == "asset_triggered" and not builds.loaded_since_last_build(conn):
