@@ -57,6 +57,9 @@ def dbt_task_group() -> DbtTaskGroup:
             # The producer runs `dbt build`, so a failed test stops what depends on it;
             # each model's tests report in a task of their own.
             test_behavior=TestBehavior.AFTER_EACH,
+            # Exposures (the BI dashboards) are documentation, not something to run; left
+            # in, Cosmos warns at every parse that it has no task for them.
+            exclude=["resource_type:exposure"],
         ),
         # Cosmos would otherwise publish an Asset per model named after host:port.
         operator_args={"install_deps": False, "emit_datasets": False},

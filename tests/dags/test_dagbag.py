@@ -116,3 +116,26 @@ def test_the_executor_parses_the_dags_before_it_forks(dbt_manifest, airflow_db):
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True).stdout.strip().splitlines()[-1]
     assert out == "[] ['cosmos.converter', 'dti.orchestration.dbt_group']"
+
+
+def test_rendering_the_dbt_project_warns_of_nothing(dbt_manifest, airflow_db):
+    """Each parse (the dag-processor's, every task's) would otherwise log a warning per
+    dbt exposure that Cosmos has no task for."""
+    import logging
+
+    from dti.orchestration.runtime import dag_bag
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            warned.append(record.getMessage())
+
+    warned: list[str] = []
+    # On the renderer's logger: Airflow's logging set-up replaces the root logger's
+    # handlers.
+    handler, renderer = Collect(logging.WARNING), logging.getLogger("cosmos.airflow.graph")
+    renderer.addHandler(handler)
+    try:
+        assert dag_bag().import_errors == {}
+    finally:
+        renderer.removeHandler(handler)
+    assert warned == []

@@ -59,3 +59,18 @@ def test_an_option_dbt_does_not_know_is_one_line(warehouse_url, capsys):
     assert main(["transform", "--bogus-flag"]) == 2
     err = capsys.readouterr().err
     assert "dbt: No such option '--bogus-flag'" in err and "Traceback" not in err
+
+
+def test_contracted_numerics_keep_every_digit_without_a_warning(built_warehouse, capfd):
+    """A contract's bare `numeric` is PostgreSQL's unbounded numeric: no rounding, so
+    dbt's warning that it may round (meant for numeric(38, 0) warehouses) is not
+    printed on every build."""
+    assert run_dbt(["run", "--select", "fct_data_quality"], built_warehouse) == 0
+    out = capfd.readouterr().out
+    assert "fct_data_quality" in out and "unspecified precision" not in out
+    with psycopg.connect(built_warehouse) as conn:
+        (precision,) = conn.execute(
+            "select numeric_precision from information_schema.columns where table_schema "
+            "= 'marts' and table_name = 'fct_data_quality' and column_name = "
+            "'quarantine_rate'").fetchone()
+    assert precision is None
