@@ -49,8 +49,20 @@ def test_compose_file_is_valid_and_has_the_full_stack():
     long_running = AIRFLOW_SERVICES | {"airflow-db", "warehouse", "metabase"}
     assert all("healthcheck" in services[s] for s in long_running)
     assert services["warehouse-migrate"]["command"] == ["dti", "migrate"]
+    # Every Airflow service runs its command sized to the container's CPUs (as `dti
+    # airflow up` does natively), after the init that makes the heavy pool; tasks run on
+    # the executor that imports GX, dbt and Cosmos once.
+    for name in AIRFLOW_SERVICES:
+        command = services[name]["command"]
+        assert command[:3] == ["dti", "airflow", "service"], command
+        assert services[name]["depends_on"]["airflow-init"]["condition"] == \
+            "service_completed_successfully"
+    assert services["airflow-init"]["command"] == ["dti", "airflow", "init"]
+    assert services["airflow-scheduler"]["environment"]["AIRFLOW__CORE__EXECUTOR"] == \
+        "dti.orchestration.executor.PreloadingLocalExecutor"
     # The celery profile: a worker on the same image, Redis healthy before it starts.
-    assert services["airflow-worker"]["command"] == ["airflow", "celery", "worker"]
+    assert services["airflow-worker"]["command"] == ["dti", "airflow", "service", "celery",
+                                                     "worker"]
     assert services["airflow-worker"]["depends_on"]["redis"]["condition"] == "service_healthy"
     assert all("healthcheck" in services[s] for s in ("redis", "airflow-worker"))
     # The report site: written by the Airflow services, served read-only.
@@ -103,8 +115,10 @@ def test_an_invalid_compose_file_fails_validation(compose_copy):
 
 def test_an_unknown_service_key_fails_validation(compose_copy):
     path = compose_copy / "docker-compose.yml"
-    path.write_text(path.read_text().replace("    command: [\"airflow\", \"triggerer\"]",
-                                             "    commnd: [\"airflow\", \"triggerer\"]", 1))
+    text = path.read_text()
+    assert "    command: [\"dti\", \"airflow\", \"init\"]" in text
+    path.write_text(text.replace("    command: [\"dti\", \"airflow\", \"init\"]",
+                                 "    commnd: [\"dti\", \"airflow\", \"init\"]", 1))
     valid, _, errors = compose_config(compose_copy)
     assert not valid
     assert "commnd" in errors

@@ -1,11 +1,56 @@
-"""`dti airflow up|down|status`: the real Airflow services of this checkout, natively."""
+"""`dti airflow up|down|status`: the real Airflow services of this checkout, natively.
+`dti airflow init|service`: what the compose services run, sized the same way."""
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _airflow_binary() -> str:
+    return str(Path(sys.executable).with_name("airflow"))
+
+
+def _init() -> int:
+    """Airflow's database migrated, then the heavy pool made (sized to the machine)."""
+    from dti.orchestration.sizing import heavy_pool_command, sized_env
+
+    env = {**os.environ, **sized_env()}
+    for command in (["db", "migrate"], heavy_pool_command()):
+        done = subprocess.run([_airflow_binary(), *command], env=env)
+        if done.returncode != 0:
+            print(f"error: airflow {' '.join(command)} failed (exit {done.returncode})",
+                  file=sys.stderr)
+            return 1
+    print(f"Airflow's database is migrated; pool {command[2]}: {command[3]} slots")
+    return 0
+
+
+def _service(command: list[str]) -> int:
+    """Become `airflow COMMAND` (exec: the container's signals reach it), sized."""
+    from dti.orchestration.sizing import sized_env
+
+    os.execve(_airflow_binary(), [_airflow_binary(), *command],
+              {**os.environ, **sized_env()})
+    return 0  # not reached
 
 
 def cmd_airflow(args: argparse.Namespace) -> int:
+    if args.action == "service":
+        if not args.airflow_args:
+            print("error: dti airflow service needs an Airflow command, e.g. scheduler",
+                  file=sys.stderr)
+            return 2
+        return _service(args.airflow_args)
+    if args.airflow_args:
+        print(f"error: dti airflow {args.action} takes no further arguments "
+              f"(got {' '.join(args.airflow_args)})", file=sys.stderr)
+        return 2
+    if args.action == "init":
+        return _init()
     from dti.orchestration.services import (
         AirflowServices,
         ServicesError,

@@ -156,7 +156,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     af = sub.add_parser("airflow", help="the real Airflow services of this checkout, natively "
                         "(LocalExecutor, UI on 127.0.0.1)")
-    af.add_argument("action", choices=["up", "down", "status"])
+    af.add_argument("action", choices=["up", "down", "status", "init", "service"],
+                    help="up, down, status: the services of this checkout; init (migrate "
+                    "Airflow's database, make the heavy pool) and service COMMAND (one "
+                    "Airflow command, e.g. scheduler, sized to the machine): what each "
+                    "compose service runs")
+    af.add_argument("airflow_args", nargs=argparse.REMAINDER, metavar="COMMAND",
+                    help="service: the Airflow command and its arguments")
     af.set_defaults(func=cmd_airflow)
 
     d = sub.add_parser("demo", help="the whole pipeline on sample data, through the DAGs")

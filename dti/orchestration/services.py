@@ -3,11 +3,9 @@ api-server, scheduler, dag-processor and triggerer with the LocalExecutor, metad
 their own database (``airflow``) on the warehouse's server, the project's DAGs, the UI
 on 127.0.0.1. ``dti airflow up|down|status``.
 
-Sized to the machine: the executor runs up to two tasks per core (most of the dbt
-node tasks only read a result), and the tasks that load files with Great Expectations
-or run dbt share the pool ``dti_heavy`` of one slot per core. Overrides, from the
-environment: ``AIRFLOW__CORE__PARALLELISM``, ``DTI_HEAVY_POOL_SLOTS``, and
-``DTI_AIRFLOW_PORT`` for the UI port.
+Sized to the machine as `dti.orchestration.sizing` says (two tasks per core, a pool
+``dti_heavy`` of one slot per core for the tasks that load with Great Expectations or
+run dbt), overridable from the environment; ``DTI_AIRFLOW_PORT`` sets the UI port.
 
 ``DTI_AIRFLOW_EXECUTOR=celery`` runs the CeleryExecutor instead: the same services,
 ``DTI_CELERY_WORKERS`` Celery workers on this host (each its own process group, its
@@ -34,15 +32,15 @@ from pathlib import Path
 
 from dti.dbt_project import build_manifest
 from dti.orchestration.runtime import airflow_env, warehouse_env
+from dti.orchestration.sizing import heavy_pool_command, sized_env
 from dti.settings import (
-    HEAVY_POOL,
     airflow_executor,
     celery_broker_url,
     celery_queue,
     state_dir,
 )
 
-OVERRIDABLE = ("AIRFLOW__CORE__PARALLELISM", "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT",
+OVERRIDABLE = ("AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT",
                "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT_CHECK_INTERVAL")
 SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer")
 WORKER_PREFIX = "celery-worker-"
@@ -141,7 +139,6 @@ class AirflowServices:
         return f"http://127.0.0.1:{self.port()}"
 
     def env(self, warehouse_url: str, metadata_url: str, port: int) -> dict[str, str]:
-        cores = os.cpu_count() or 2
         sync = metadata_url.replace("postgresql://", "postgresql+psycopg2://", 1)
         defaults = {
             # What in-process runs use (home, DAG folder, Cosmos settings), then what
@@ -151,7 +148,9 @@ class AirflowServices:
             # The LocalExecutor, with GX, dbt and Cosmos imported once before it forks.
             "AIRFLOW__CORE__EXECUTOR": "dti.orchestration.executor.PreloadingLocalExecutor",
             "GX_ANALYTICS_ENABLED": "False",
-            "AIRFLOW__CORE__PARALLELISM": str(2 * cores),
+            # Parallelism, Celery concurrency and the heavy pool's name, sized to the
+            # machine (overrides applied).
+            **sized_env(),
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sync,
@@ -160,7 +159,6 @@ class AirflowServices:
             "AIRFLOW__API_AUTH__JWT_SECRET": _secret(self.home / "jwt_secret"),
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(_free_port()),
             "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(_free_port()),
-            "DTI_HEAVY_POOL": HEAVY_POOL,
             "DTI_STATE_DIR": str(state_dir()),
             **warehouse_env(warehouse_url),
         }
@@ -169,7 +167,6 @@ class AirflowServices:
                 "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
                 "AIRFLOW__CELERY__BROKER_URL": celery_broker_url(),
                 "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + metadata_url,
-                "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(cores),
                 "AIRFLOW__OPERATORS__DEFAULT_QUEUE": celery_queue(),
                 # A worker killed with a task it had reserved but not started leaves that
                 # task queued until the broker's visibility timeout (a day): the scheduler
@@ -177,7 +174,7 @@ class AirflowServices:
                 "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT": "180",
                 "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT_CHECK_INTERVAL": "30",
             })
-        # Sizing set in the environment wins.
+        # The queue timeouts set in the environment win.
         return {**defaults, **{k: os.environ[k] for k in OVERRIDABLE if os.environ.get(k)}}
 
     def _airflow(self, env: dict[str, str], *args: str) -> None:
@@ -258,9 +255,7 @@ class AirflowServices:
                 build_manifest()
             finally:
                 self._airflow_finished(migration, ("db", "migrate"))
-            slots = os.environ.get("DTI_HEAVY_POOL_SLOTS") or str(os.cpu_count() or 2)
-            self._airflow(env, "pools", "set", HEAVY_POOL, slots,
-                          "Great Expectations loads and dbt builds")
+            self._airflow(env, *heavy_pool_command())
         for service in SERVICES:
             if service not in running:
                 self._spawn(service, env, service)

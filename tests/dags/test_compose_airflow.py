@@ -51,10 +51,30 @@ def compose_airflow_env(pg_admin_url, tmp_path, dbt_manifest):
 def test_compose_airflow_environment_migrates_and_parses_the_dags(compose_airflow_env):
     assert compose_airflow_env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith(
         "postgresql+psycopg2://airflow:")
-    airflow = str(Path(sys.executable).with_name("airflow"))
-    migrate = subprocess.run([airflow, "db", "migrate"], env=compose_airflow_env,
-                             capture_output=True, text=True, timeout=600)
-    assert migrate.returncode == 0, migrate.stderr[-3000:]
+    dti = str(Path(sys.executable).with_name("dti"))
+    # What airflow-init runs: the migration, then the heavy pool, one slot per core.
+    init = subprocess.run([dti, "airflow", "init"], env=compose_airflow_env,
+                          capture_output=True, text=True, timeout=600)
+    assert init.returncode == 0, init.stderr[-3000:]
+    cores = len(os.sched_getaffinity(0))
+    pools = subprocess.run([dti, "airflow", "service", "pools", "get", "dti_heavy"],
+                           env=compose_airflow_env, capture_output=True, text=True,
+                           timeout=300)
+    assert pools.returncode == 0, pools.stderr[-3000:]
+    assert f"dti_heavy | {cores} " in pools.stdout.replace("  ", " ")
+
+    def config(*key: str, **knobs: str) -> str:
+        # What a service runs with: `dti airflow service` sizes Airflow, then becomes it.
+        done = subprocess.run([dti, "airflow", "service", "config", "get-value", *key],
+                              env={**compose_airflow_env, **knobs}, capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-3000:]
+        return done.stdout.strip()
+
+    assert config("core", "parallelism") == str(2 * cores)
+    assert config("core", "parallelism", AIRFLOW_PARALLELISM="3") == "3"  # from .env
+    assert config("celery", "worker_concurrency") == str(cores)
+    assert config("core", "executor") == "dti.orchestration.executor.PreloadingLocalExecutor"
     probe = ("from dti.orchestration.runtime import dag_bag\n"
              "bag = dag_bag()\n"
              "print(sorted(bag.dag_ids), bag.import_errors)\n")

@@ -24,6 +24,8 @@ def _run(argv: list[str]) -> int:
      "'-1' is not a scale (a whole number, 1 or more)"),
     (["generate", "--out", "x", "--defects", "2"], "'2' is not a share between 0 and 1"),
     (["generate", "--out", "x", "--defects", "nan"], "'nan' is not a share between 0 and 1"),
+    (["airflow", "service"], "dti airflow service needs an Airflow command, e.g. scheduler"),
+    (["airflow", "up", "now"], "dti airflow up takes no further arguments (got now)"),
 ])
 def test_a_bad_argument_is_one_line(argv, message, capsys):
     assert _run(argv) == 2
@@ -39,3 +41,11 @@ def test_a_bad_dag_setting_stops_airflow_before_a_task_runs(monkeypatch):
     monkeypatch.setenv("DTI_SETTLE_MAX_SECONDS", "soon")
     with pytest.raises(SettingError, match="DTI_SETTLE_MAX_SECONDS='soon'"):
         airflow_env()
+
+
+def test_a_bad_sizing_knob_is_one_line_before_airflow_starts(monkeypatch, capsys):
+    """`dti airflow service` reads the knobs before it becomes Airflow."""
+    monkeypatch.setenv("AIRFLOW_PARALLELISM", "many")
+    assert _run(["airflow", "service", "scheduler"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == "error: AIRFLOW_PARALLELISM='many': a whole number, 1 or more"

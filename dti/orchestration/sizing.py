@@ -1,0 +1,56 @@
+"""How much of the machine Airflow's tasks may use, the same for `dti airflow up` and for
+the compose services (`dti airflow init`, `dti airflow service ...`).
+
+Two tasks per core (most dbt node tasks only read a result), one Celery task per core,
+and one slot per core in the pool that GX loads and dbt builds share (each holds a core
+while it runs). Airflow's defaults (32 tasks, 16 per Celery worker) ran ~30 loads at
+once on 2 cores, 13 GB between them. Each figure is overridden by Airflow's own
+variable, else by the deployment's knob in `.env`; compose passes the knobs empty when
+unset, which Airflow's own variables must not be.
+"""
+
+from __future__ import annotations
+
+import os
+
+from dti.settings import HEAVY_POOL, SettingError
+
+HEAVY_POOL_DESCRIPTION = "Great Expectations loads and dbt builds"
+
+
+def cores() -> int:
+    """The CPUs this process may run on: a container's cpuset, not the host's count."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 2
+
+
+def _count(names: tuple[str, ...], default: int) -> str:
+    """The first of ``names`` set (non-empty) in the environment, else ``default``."""
+    for name in names:
+        value = os.environ.get(name, "").strip()
+        if value:
+            if not value.isdigit() or int(value) < 1:
+                raise SettingError(f"{name}={value!r}: a whole number, 1 or more")
+            return value
+    return str(default)
+
+
+def sized_env() -> dict[str, str]:
+    """Airflow's sizing variables for this machine, overrides applied."""
+    n = cores()
+    return {
+        "AIRFLOW__CORE__PARALLELISM": _count(
+            ("AIRFLOW__CORE__PARALLELISM", "AIRFLOW_PARALLELISM"), 2 * n),
+        "AIRFLOW__CELERY__WORKER_CONCURRENCY": _count(
+            ("AIRFLOW__CELERY__WORKER_CONCURRENCY", "AIRFLOW_WORKER_CONCURRENCY"), n),
+        "DTI_HEAVY_POOL": HEAVY_POOL,
+    }
+
+
+def heavy_pool_command() -> list[str]:
+    """`airflow pools set ...` for the heavy pool, one slot per core unless
+    DTI_HEAVY_POOL_SLOTS says otherwise."""
+    slots = _count(("DTI_HEAVY_POOL_SLOTS",), cores())
+    return ["pools", "set", HEAVY_POOL, slots, HEAVY_POOL_DESCRIPTION]
