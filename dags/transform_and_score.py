@@ -3,7 +3,7 @@
 
 Runs when new raw data lands (any of the `raw.*` Assets), and at 06:00 Vietnam time
 every day in any case. First it waits for the ingest runs and loads still going
-(`wait_for_loads`, at most `DTI_SETTLE_MAX_SECONDS`), so one build reads a whole drop; a
+(`wait_for_loads`, looking every 5 s, at most `DTI_SETTLE_MAX_SECONDS`), so one build reads a whole drop; a
 run the loads' Asset events started when nothing was loaded since the last build skips
 the rest. Then the dbt project in
 `dbt_project/` through astronomer-cosmos, one task per model that builds it and runs
@@ -29,7 +29,12 @@ from airflow.timetables.trigger import CronTriggerTimetable
 from dti.orchestration.alerts import notify_failure
 from dti.orchestration.assets import MARTS, RAW_ASSETS
 from dti.orchestration.dbt_group import dbt_task_group
-from dti.orchestration.tasks import active_ingest_runs, record_build, settle_loads
+from dti.orchestration.tasks import (
+    SETTLE_POKE_SECONDS,
+    active_ingest_runs,
+    record_build,
+    settle_poke,
+)
 from dti.orchestration.tasks import report_scores as log_scores
 from dti.orchestration.tasks import write_report as write_report_site
 
@@ -52,10 +57,12 @@ from dti.orchestration.tasks import write_report as write_report_site
     doc_md=__doc__,
 )
 def transform_and_score():
-    @task.short_circuit
-    def wait_for_loads(ti=None, dag_run=None) -> dict:
+    # Reschedule mode: between its looks the wait holds no executor slot.
+    @task.sensor(poke_interval=SETTLE_POKE_SECONDS, mode="reschedule")
+    def wait_for_loads(ti=None, dag_run=None):
         """Wait for running ingest runs and loads; skip when nothing is new."""
-        return settle_loads(lambda: active_ingest_runs(ti), dag_run.run_type)
+        return settle_poke(lambda: active_ingest_runs(ti), dag_run.run_type,
+                           dag_run.start_date)
 
     settled = wait_for_loads()
     dbt = dbt_task_group()

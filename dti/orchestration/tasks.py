@@ -52,17 +52,22 @@ def active_ingest_runs(ti) -> int:
                for source in RAW_ASSETS)
 
 
-def settle_loads(active_runs: Callable[[], int], run_type: object,
-                 poll_seconds: float = 2.0) -> dict:
-    """Before a marts build: wait until no ingest run is queued or running and no batch
-    is loading (at most DTI_SETTLE_MAX_SECONDS), so one build reads a whole drop
-    instead of racing its loads. Returns the batch the build reads through, or {} for a
-    run that asset events started when nothing was loaded since the last build (the
-    loads of a drop emit events while a build already reads them)."""
+SETTLE_POKE_SECONDS = 5
+
+
+def settle_poke(active_runs: Callable[[], int], run_type: object, waiting_since: datetime):
+    """One look before a marts build, as a sensor in reschedule mode (the executor slot
+    is free between looks): not done while an ingest run is queued or running or a
+    batch is loading, at most DTI_SETTLE_MAX_SECONDS after ``waiting_since``, so one
+    build reads a whole drop instead of racing its loads. Then done, with the batch the
+    build reads through; or skipped (with what follows) for a run that asset events
+    started when nothing was loaded since the last build (the loads of a drop emit
+    events while a build already reads them)."""
     import logging
-    import time
 
     import psycopg
+    from airflow.sdk import PokeReturnValue
+    from airflow.sdk.exceptions import AirflowSkipException
 
     from dti.settings import settle_max_seconds
     from dti.warehouse import builds
@@ -70,18 +75,20 @@ def settle_loads(active_runs: Callable[[], int], run_type: object,
 
     log = logging.getLogger(__name__)
     limit = settle_max_seconds()
-    deadline = time.monotonic() + limit
     with psycopg.connect(warehouse_url(), autocommit=True) as conn:
-        while (busy := active_runs() + builds.loads_running(conn)) > 0:
-            if time.monotonic() >= deadline:
-                log.warning("%d ingest runs or loads still going after %d s: building anyway",
-                            busy, limit)
-                break
-            time.sleep(poll_seconds)
+        busy = active_runs() + builds.loads_running(conn)
+        if busy:
+            waited = (datetime.now(UTC) - waiting_since).total_seconds()
+            if waited < limit:
+                log.info("%d ingest runs or loads still going: looking again in %d s", busy,
+                         SETTLE_POKE_SECONDS)
+                return PokeReturnValue(is_done=False)
+            log.warning("%d ingest runs or loads still going after %d s: building anyway",
+                        busy, limit)
         if _run_type(run_type) == "asset_triggered" and not builds.loaded_since_last_build(conn):
-            log.info("nothing loaded since the last build: skipped")
-            return {}
-        return {"through_batch_id": builds.last_batch(conn)}
+            raise AirflowSkipException("nothing loaded since the last build")
+        return PokeReturnValue(is_done=True,
+                               xcom_value={"through_batch_id": builds.last_batch(conn)})
 
 
 def record_build(dag_run_id: str, settled: dict) -> str:

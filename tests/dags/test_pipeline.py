@@ -1,13 +1,15 @@
 """Both DAGs run for real (dag.test()) against the test warehouse, and the scores
 in marts agree with an independent computation from the generated exports."""
 
+import threading
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 import psycopg
 import pytest
 
 from dti.samples.generate import default_months, public_service_months
-from tests.integration.helpers import assert_ledger_invariant
+from tests.integration.helpers import add_batch, assert_ledger_invariant
 
 pytestmark = pytest.mark.dag
 
@@ -54,7 +56,26 @@ def test_ingest_then_transform_dags_produce_the_766_progress_scores(dag_env, tmp
     archived = [p for p in (tmp_path / "archive").rglob("*") if p.is_file()]
     assert len(archived) == sum(map(len, files.values()))
 
-    run_dag("transform_and_score")
+    # A load still going when the build starts: the wait looks again (rescheduled, its
+    # executor slot free in between) until the load ends, and the build reads after it.
+    with psycopg.connect(dag_env, autocommit=True) as conn:
+        going = add_batch(conn, "running")
+    ended: list[datetime] = []
+
+    def load_ends() -> None:
+        with psycopg.connect(dag_env, autocommit=True) as conn:
+            conn.execute("update meta.batches set status = 'failed' where batch_id = %s",
+                         (going,))
+        ended.append(datetime.now(UTC))
+
+    timer = threading.Timer(8, load_ends)
+    timer.start()
+    try:
+        run = run_dag("transform_and_score")
+    finally:
+        timer.join()
+    (wait,) = [ti for ti in run.get_task_instances() if ti.task_id == "wait_for_loads"]
+    assert wait.end_date > ended[0] and wait.try_number == 1
     with psycopg.connect(dag_env) as conn:
         got = {(a, m): (p, r) for a, m, p, r in conn.execute(
             "select agency_id, period_month, progress_points, progress_rank "
@@ -63,8 +84,7 @@ def test_ingest_then_transform_dags_produce_the_766_progress_scores(dag_env, tmp
         scored = dict(conn.execute(
             "select methodology_id, count(*) from marts.dti_scores "
             "where scoring_mode = 'official' and assessment_year = 2025 group by 1"))
-        # The build waited for no load (none was running) and recorded what it read:
-        # the ledger through its newest batch.
+        # The build recorded what it read: the ledger through its newest batch.
         assert conn.execute(
             "select through_batch_id = (select max(batch_id) from meta.batches) "
             "from meta.mart_builds").fetchall() == [(True,)]

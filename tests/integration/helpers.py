@@ -64,3 +64,14 @@ def assert_partitions_are_loaded_batches(url: str, table: str) -> None:
             (source.name,)).fetchall()]
     partitions.pop(f"{table}_before_partitions", None)  # rows loaded before 0023
     assert partitions == {f"{table}_b{b}": f"FOR VALUES IN ('{b}')" for b in loaded}
+
+
+def add_batch(conn: psycopg.Connection, status: str) -> int:
+    """A ledger row; each of its own month (a partition holds one loaded batch)."""
+    (batch_id,) = conn.execute(
+        "insert into meta.batches (source, source_file, sha256, file_bytes, status, "
+        "agency_code, period) select 'document_logs', 'x.csv', "
+        "md5(random()::text) || md5(random()::text), 1, %s, '000.00.00.H49', "
+        "to_char(date '2025-01-01' + count(*) * interval '1 month', 'YYYY-MM') "
+        "from meta.batches returning batch_id", (status,)).fetchone()
+    return batch_id
