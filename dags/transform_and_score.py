@@ -3,9 +3,9 @@
 
 Runs when new raw data lands (any of the `raw.*` Assets), and at 06:00 Vietnam time
 every day in any case. First it waits for the ingest runs and loads still going
-(`wait_for_loads`, looking every 5 s, at most `DTI_SETTLE_MAX_SECONDS`), so one build reads a whole drop; a
-run the loads' Asset events started when nothing was loaded since the last build skips
-the rest. Then the dbt project in
+(`wait_for_loads`, deferred to the triggerer, at most `DTI_SETTLE_MAX_SECONDS`), so one
+build reads a whole drop; a run the loads' Asset events started when nothing was loaded
+since the last build skips the rest. Then the dbt project in
 `dbt_project/` through astronomer-cosmos, one task per model that builds it and runs
 its tests, rendered from the prebuilt `dbt_project/target/manifest.json` (`dti manifest`).
 Then logs the DTI tables the scoring models produced (`report_scores`), writes the
@@ -29,12 +29,8 @@ from airflow.timetables.trigger import CronTriggerTimetable
 from dti.orchestration.alerts import notify_failure
 from dti.orchestration.assets import MARTS, RAW_ASSETS
 from dti.orchestration.dbt_group import dbt_task_group
-from dti.orchestration.tasks import (
-    SETTLE_POKE_SECONDS,
-    active_ingest_runs,
-    record_build,
-    settle_poke,
-)
+from dti.orchestration.settle import WaitForLoads
+from dti.orchestration.tasks import record_build
 from dti.orchestration.tasks import report_scores as log_scores
 from dti.orchestration.tasks import write_report as write_report_site
 
@@ -57,14 +53,8 @@ from dti.orchestration.tasks import write_report as write_report_site
     doc_md=__doc__,
 )
 def transform_and_score():
-    # Reschedule mode: between its looks the wait holds no executor slot.
-    @task.sensor(poke_interval=SETTLE_POKE_SECONDS, mode="reschedule")
-    def wait_for_loads(ti=None, dag_run=None):
-        """Wait for running ingest runs and loads; skip when nothing is new."""
-        return settle_poke(lambda: active_ingest_runs(ti), dag_run.run_type,
-                           dag_run.start_date)
-
-    settled = wait_for_loads()
+    # Deferred while loads are going: it holds no executor slot meanwhile.
+    settled = WaitForLoads(task_id="wait_for_loads")
     dbt = dbt_task_group()
 
     @task
@@ -81,7 +71,7 @@ def transform_and_score():
     def publish_marts(settled: dict, dag_run=None) -> str:
         return record_build(dag_run.run_id, settled)
 
-    settled >> dbt >> report_scores() >> write_report() >> publish_marts(settled)
+    settled >> dbt >> report_scores() >> write_report() >> publish_marts(settled.output)
 
 
 transform_and_score()

@@ -3,7 +3,6 @@ project's logic (in packages that know nothing of Airflow) on the other."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 
@@ -38,57 +37,10 @@ def write_report() -> str:
     return str(build_report(warehouse_url(), report_dir()))
 
 
-def _run_type(run_type: object) -> str:
+def run_type_value(run_type: object) -> str:
     """A DAG run's type as its value ('backfill'): the Task SDK hands tasks an enum whose
     str() is its name ('DagRunType.BACKFILL')."""
     return str(getattr(run_type, "value", run_type))
-
-
-def active_ingest_runs(ti) -> int:
-    """Ingest DAG runs queued or running, as Airflow counts them."""
-    from dti.orchestration.assets import RAW_ASSETS
-
-    return sum(ti.get_dr_count(dag_id=f"ingest_{source}", states=["queued", "running"])
-               for source in RAW_ASSETS)
-
-
-SETTLE_POKE_SECONDS = 5
-
-
-def settle_poke(active_runs: Callable[[], int], run_type: object, waiting_since: datetime):
-    """One look before a marts build, as a sensor in reschedule mode (the executor slot
-    is free between looks): not done while an ingest run is queued or running or a
-    batch is loading, at most DTI_SETTLE_MAX_SECONDS after ``waiting_since``, so one
-    build reads a whole drop instead of racing its loads. Then done, with the batch the
-    build reads through; or skipped (with what follows) for a run that asset events
-    started when nothing was loaded since the last build (the loads of a drop emit
-    events while a build already reads them)."""
-    import logging
-
-    import psycopg
-    from airflow.sdk import PokeReturnValue
-    from airflow.sdk.exceptions import AirflowSkipException
-
-    from dti.settings import settle_max_seconds
-    from dti.warehouse import builds
-    from dti.warehouse.connection import warehouse_url
-
-    log = logging.getLogger(__name__)
-    limit = settle_max_seconds()
-    with psycopg.connect(warehouse_url(), autocommit=True) as conn:
-        busy = active_runs() + builds.loads_running(conn)
-        if busy:
-            waited = (datetime.now(UTC) - waiting_since).total_seconds()
-            if waited < limit:
-                log.info("%d ingest runs or loads still going: looking again in %d s", busy,
-                         SETTLE_POKE_SECONDS)
-                return PokeReturnValue(is_done=False)
-            log.warning("%d ingest runs or loads still going after %d s: building anyway",
-                        busy, limit)
-        if _run_type(run_type) == "asset_triggered" and not builds.loaded_since_last_build(conn):
-            raise AirflowSkipException("nothing loaded since the last build")
-        return PokeReturnValue(is_done=True,
-                               xcom_value={"through_batch_id": builds.last_batch(conn)})
 
 
 def record_build(dag_run_id: str, settled: dict) -> str:
@@ -126,7 +78,7 @@ def month_to_pull(asked: str | None, run_type: object, interval_start) -> str | 
 
     if asked:
         return asked
-    if _run_type(run_type) == "backfill" and interval_start is not None:
+    if run_type_value(run_type) == "backfill" and interval_start is not None:
         return vietnam_month_of(interval_start)
     return None
 

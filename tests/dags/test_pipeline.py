@@ -56,8 +56,8 @@ def test_ingest_then_transform_dags_produce_the_766_progress_scores(dag_env, tmp
     archived = [p for p in (tmp_path / "archive").rglob("*") if p.is_file()]
     assert len(archived) == sum(map(len, files.values()))
 
-    # A load still going when the build starts: the wait looks again (rescheduled, its
-    # executor slot free in between) until the load ends, and the build reads after it.
+    # A load still going when the build starts: the wait defers (its executor slot free)
+    # until the load ends, and the build reads after it.
     with psycopg.connect(dag_env, autocommit=True) as conn:
         going = add_batch(conn, "running")
     ended: list[datetime] = []
@@ -75,7 +75,8 @@ def test_ingest_then_transform_dags_produce_the_766_progress_scores(dag_env, tmp
     finally:
         timer.join()
     (wait,) = [ti for ti in run.get_task_instances() if ti.task_id == "wait_for_loads"]
-    assert wait.end_date > ended[0] and wait.try_number == 1
+    # It started while the load was going and ended after it, on its first try.
+    assert wait.start_date < ended[0] < wait.end_date and wait.try_number == 1
     with psycopg.connect(dag_env) as conn:
         got = {(a, m): (p, r) for a, m, p, r in conn.execute(
             "select agency_id, period_month, progress_points, progress_rank "
