@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -16,16 +15,17 @@ def _airflow_binary() -> str:
 
 def _init() -> int:
     """Airflow's database migrated, then the heavy pool made (sized to the machine)."""
+    from dti.orchestration.services import ServicesError, run_airflow
     from dti.orchestration.sizing import heavy_pool_command, sized_env
 
-    env = {**os.environ, **sized_env()}
-    for command in (["db", "migrate"], heavy_pool_command()):
-        done = subprocess.run([_airflow_binary(), *command], env=env)
-        if done.returncode != 0:
-            print(f"error: airflow {' '.join(command)} failed (exit {done.returncode})",
-                  file=sys.stderr)
-            return 1
-    print(f"Airflow's database is migrated; pool {command[2]}: {command[3]} slots")
+    pool = heavy_pool_command()
+    try:
+        run_airflow(sized_env(), "db", "migrate")
+        run_airflow(sized_env(), *pool)
+    except ServicesError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"Airflow's database is migrated; pool {pool[2]}: {pool[3]} slots")
     return 0
 
 

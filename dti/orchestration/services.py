@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -55,6 +56,28 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def start_airflow(env: dict[str, str], *args: str) -> subprocess.Popen:
+    """`airflow ARGS` of this venv, its output kept for the error."""
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    return subprocess.Popen([airflow, *args], env={**os.environ, **env},
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def finish_airflow(proc: subprocess.Popen, args: tuple[str, ...]) -> None:
+    """Wait for it; a failure is one line: the exception Airflow ended on, without its
+    traceback (e.g. the database refusing the connection)."""
+    out, _ = proc.communicate()
+    if proc.returncode != 0:
+        lines = [line.strip() for line in (out or "").splitlines() if line.strip()]
+        errors = [line for line in lines if re.match(r"^[\w.]+(Error|Exception): ", line)]
+        reason = (errors or lines or [f"exit {proc.returncode}"])[-1]
+        raise ServicesError(f"airflow {' '.join(args)} failed: {reason}")
+
+
+def run_airflow(env: dict[str, str], *args: str) -> None:
+    finish_airflow(start_airflow(env, *args), args)
 
 
 def _alive(pid: int) -> bool:
@@ -178,18 +201,13 @@ class AirflowServices:
         return {**defaults, **{k: os.environ[k] for k in OVERRIDABLE if os.environ.get(k)}}
 
     def _airflow(self, env: dict[str, str], *args: str) -> None:
-        self._airflow_finished(self._airflow_started(env, *args), args)
+        run_airflow(env, *args)
 
     def _airflow_started(self, env: dict[str, str], *args: str) -> subprocess.Popen:
-        airflow = str(Path(sys.executable).with_name("airflow"))
-        return subprocess.Popen([airflow, *args], env={**os.environ, **env},
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return start_airflow(env, *args)
 
     def _airflow_finished(self, proc: subprocess.Popen, args: tuple[str, ...]) -> None:
-        out, err = proc.communicate()
-        if proc.returncode != 0:
-            tail = "\n".join((err or out).strip().splitlines()[-5:])
-            raise ServicesError(f"airflow {' '.join(args)} failed: {tail}")
+        finish_airflow(proc, args)
 
     def pids(self) -> dict[str, int]:
         """Every service and worker started here, by name, with its process id."""

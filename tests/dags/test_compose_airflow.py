@@ -83,3 +83,17 @@ def test_compose_airflow_environment_migrates_and_parses_the_dags(compose_airflo
     assert parsed.returncode == 0, parsed.stderr[-3000:]
     assert parsed.stdout.strip().endswith("{}")  # no import errors
     assert "transform_and_score" in parsed.stdout and "ingest_document_logs" in parsed.stdout
+
+
+def test_init_against_a_database_that_refuses_is_one_line(tmp_path):
+    """What airflow-init's log shows when airflow-db is not there: the reason, once."""
+    env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
+    env |= {"AIRFLOW_HOME": str(tmp_path / "airflow"),
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN":
+                "postgresql+psycopg2://airflow:x@127.0.0.1:1/airflow"}
+    done = subprocess.run([str(Path(sys.executable).with_name("dti")), "airflow", "init"],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stdout + done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("error: airflow db migrate failed: ") and "refused" in line
