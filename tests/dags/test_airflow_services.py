@@ -2,8 +2,8 @@
 dag-processor, triggerer; LocalExecutor; metadata in the warehouse server's `airflow`
 database): they report healthy, the UI login works, the project's DAGs are parsed with
 no import error, a triggered ingest run loads its files in task processes that start
-with Great Expectations already imported (once, before the executor forked), and
-`down` stops them all."""
+with Great Expectations already imported (once, before the executor forked), the marts
+build waits in the triggerer for a load still going, and `down` stops them all."""
 
 import time
 from datetime import date
@@ -12,8 +12,22 @@ import psycopg
 import pytest
 
 from dti.cli.main import main as dti
+from tests.integration.helpers import add_batch
 
 pytestmark = pytest.mark.dag
+
+
+def wait_state(api, dag: str, states: set[str], timeout: float = 120) -> str:
+    """The state of wait_for_loads in the DAG's running run, once it is one of ``states``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        runs = api(dag + "/dagRuns?state=running")["dag_runs"]
+        if runs:
+            ti = api(f"{dag}/dagRuns/{runs[0]['dag_run_id']}/taskInstances/wait_for_loads")
+            if ti.get("state") in states:
+                return ti["state"]
+        time.sleep(1)
+    raise AssertionError(f"wait_for_loads not {states} after {timeout:.0f} s")
 
 
 def test_airflow_up_runs_the_dags_and_down_stops_it(tmp_path, monkeypatch, pg_admin_url,
@@ -60,9 +74,22 @@ def test_airflow_up_runs_the_dags_and_down_stops_it(tmp_path, monkeypatch, pg_ad
                      f"?map_index={i}&deserialize=true")["value"] for i in range(len(reports))]
         assert [x["status"] for x in loads] == ["loaded", "loaded"]
         assert [x["great_expectations_preloaded"] for x in loads] == [True, True]
-        with psycopg.connect(pg_admin_url.rsplit("/", 1)[0] + f"/{name}") as conn:
+        warehouse = pg_admin_url.rsplit("/", 1)[0] + f"/{name}"
+        with psycopg.connect(warehouse) as conn:
             assert conn.execute("select status, rows_loaded from meta.batches order by 1"
                                 ).fetchall() == [("loaded", 14), ("loaded", 14)]
+
+        # A load still going: the marts build waits for it in the triggerer (deferred,
+        # no executor slot), and goes on once the load has ended.
+        with psycopg.connect(warehouse, autocommit=True) as conn:
+            going = add_batch(conn, "running")
+        dag = "/api/v2/dags/transform_and_score"
+        api(dag, {"is_paused": False}, "PATCH")  # its last 06:00 run, and the loads' one
+        assert wait_state(api, dag, {"deferred"}) == "deferred"
+        with psycopg.connect(warehouse, autocommit=True) as conn:
+            conn.execute("update meta.batches set status = 'failed' where batch_id = %s",
+                         (going,))
+        assert wait_state(api, dag, {"success", "failed", "up_for_retry"}) == "success"
     finally:
         assert dti(["airflow", "down"]) == 0
         with psycopg.connect(pg_admin_url, autocommit=True) as conn:
