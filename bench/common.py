@@ -36,6 +36,17 @@ def checkpoint(url: str) -> None:
         conn.execute("checkpoint")
 
 
+def write_document_log(path: Path, rows: int) -> int:
+    """The rows-dominated case of the ingest benches: one e-office log of about ``rows``
+    events (seed 11, one month, the demo's 14 agencies); returns the rows written."""
+    from datetime import date
+
+    from dti.samples.documents import document_events, write_document_csv
+
+    return write_document_csv(path, document_events(11, [date(2025, 5, 1)],
+                                                    per_agency_month=rows // 14))
+
+
 def median(xs: list[float]) -> float:
     return statistics.median(xs)
 

@@ -41,7 +41,7 @@ import time
 from pathlib import Path
 
 import psycopg
-from common import checkpoint, fresh_database, median, server, table
+from common import checkpoint, fresh_database, median, server, table, write_document_log
 
 from dti.samples.generate import generate
 from ingestion.sources import SOURCES, get_source
@@ -121,15 +121,10 @@ def psql_copy_received(url: str, path: Path) -> float:
 
 def rows_case(wh, work: Path, sizes: list[int], pairs: int) -> tuple[list, dict[int, dict]]:
     """Paired runs per size: psql's copy of the file, then the whole `dti ingest`."""
-    from datetime import date
-
-    from dti.samples.documents import document_events, write_document_csv
-
     rows_out, figures = [], {}
     for n in sizes:
         path = work / f"documents_{n}.csv"
-        written = write_document_csv(path, document_events(11, [date(2025, 5, 1)],
-                                                           per_agency_month=n // 14))
+        written = write_document_log(path, n)
         psql_runs, dti_runs = [], []
         for i in range(pairs):
             url = fresh_database(wh, f"bench_rows_{n}_{i}")

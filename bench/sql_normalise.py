@@ -25,13 +25,11 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 import psycopg
-from common import checkpoint, fresh_database, median, server, table
+from common import checkpoint, fresh_database, median, server, table, write_document_log
 
-from dti.samples.documents import document_events, write_document_csv
 from ingestion.sources import get_source
 
 ENUMS = ["direction", "channel", "signature_kind", "processed_electronically"]
@@ -120,8 +118,7 @@ def main() -> None:
     args = ap.parse_args()
     wh = server()
     path = Path(wh.root).parent / "documents.csv"
-    write_document_csv(path, document_events(11, [date(2025, 5, 1)],
-                                             per_agency_month=args.rows // 14))
+    write_document_log(path, args.rows)
     runs = []
     try:
         for i in range(args.repeats):

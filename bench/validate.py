@@ -17,12 +17,9 @@ import argparse
 import os
 import resource
 import time
-from datetime import date
 from pathlib import Path
 
-from common import checkpoint, fresh_database, median, server, table
-
-from dti.samples.documents import document_events, write_document_csv
+from common import checkpoint, fresh_database, median, server, table, write_document_log
 
 
 def main() -> None:
@@ -34,10 +31,8 @@ def main() -> None:
     wh = server()
     work = Path(wh.root).parent
     path = work / "documents.csv"
-    agencies = 14
     clock = time.perf_counter()
-    n = write_document_csv(path, document_events(11, [date(2025, 5, 1)],
-                                                 per_agency_month=args.rows // agencies))
+    n = write_document_log(path, args.rows)
     print(f"wrote {n} rows ({path.stat().st_size / 1e6:.0f} MB) in "
           f"{time.perf_counter() - clock:.1f}s")
     from ingestion.load import ingest_file

@@ -6,11 +6,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
-
-
-def _airflow_binary() -> str:
-    return str(Path(sys.executable).with_name("airflow"))
 
 
 def _init() -> int:
@@ -18,10 +13,10 @@ def _init() -> int:
     from dti.orchestration.services import ServicesError, run_airflow
     from dti.orchestration.sizing import heavy_pool_command, sized_env
 
-    pool = heavy_pool_command()
+    env, pool = sized_env(), heavy_pool_command()
     try:
-        run_airflow(sized_env(), "db", "migrate")
-        run_airflow(sized_env(), *pool)
+        run_airflow(env, "db", "migrate")
+        run_airflow(env, *pool)
     except ServicesError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -31,10 +26,11 @@ def _init() -> int:
 
 def _service(command: list[str]) -> int:
     """Become `airflow COMMAND` (exec: the container's signals reach it), sized."""
+    from dti.orchestration.runtime import airflow_binary
     from dti.orchestration.sizing import sized_env
 
-    os.execve(_airflow_binary(), [_airflow_binary(), *command],
-              {**os.environ, **sized_env()})
+    airflow = airflow_binary()
+    os.execve(airflow, [airflow, *command], {**os.environ, **sized_env()})
     return 0  # not reached
 
 

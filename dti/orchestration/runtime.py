@@ -40,14 +40,18 @@ def warehouse_env(warehouse_url: str) -> dict[str, str]:
     return {"DTI_WAREHOUSE_URL": warehouse_url, **dbt_env(warehouse_url)}
 
 
+def airflow_binary() -> str:
+    """This venv's `airflow` command (an image's, in a container)."""
+    return str(Path(sys.executable).with_name("airflow"))
+
+
 def migrate_metadata_db(env: dict[str, str]) -> None:
     """`airflow db migrate` once per Airflow home (a marker file remembers it)."""
     home = Path(env["AIRFLOW_HOME"])
     home.mkdir(parents=True, exist_ok=True)
     marker = home / ".migrated"
     if not marker.exists():
-        airflow = Path(sys.executable).with_name("airflow")
-        subprocess.run([str(airflow), "db", "migrate"], env={**os.environ, **env}, check=True,
+        subprocess.run([airflow_binary(), "db", "migrate"], env={**os.environ, **env}, check=True,
                        stdout=subprocess.DEVNULL)
         marker.touch()
 

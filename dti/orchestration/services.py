@@ -24,7 +24,6 @@ import secrets
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -32,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dti.dbt_project import build_manifest
-from dti.orchestration.runtime import airflow_env, warehouse_env
+from dti.orchestration.runtime import airflow_binary, airflow_env, warehouse_env
 from dti.orchestration.sizing import heavy_pool_command, sized_env
 from dti.settings import (
     airflow_executor,
@@ -60,8 +59,7 @@ def _free_port() -> int:
 
 def start_airflow(env: dict[str, str], *args: str) -> subprocess.Popen:
     """`airflow ARGS` of this venv, its output kept for the error."""
-    airflow = str(Path(sys.executable).with_name("airflow"))
-    return subprocess.Popen([airflow, *args], env={**os.environ, **env},
+    return subprocess.Popen([airflow_binary(), *args], env={**os.environ, **env},
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -200,15 +198,6 @@ class AirflowServices:
         # The queue timeouts set in the environment win.
         return {**defaults, **{k: os.environ[k] for k in OVERRIDABLE if os.environ.get(k)}}
 
-    def _airflow(self, env: dict[str, str], *args: str) -> None:
-        run_airflow(env, *args)
-
-    def _airflow_started(self, env: dict[str, str], *args: str) -> subprocess.Popen:
-        return start_airflow(env, *args)
-
-    def _airflow_finished(self, proc: subprocess.Popen, args: tuple[str, ...]) -> None:
-        finish_airflow(proc, args)
-
     def pids(self) -> dict[str, int]:
         """Every service and worker started here, by name, with its process id."""
         if not self.pid_dir.exists():
@@ -218,7 +207,7 @@ class AirflowServices:
     def _spawn(self, name: str, env: dict[str, str], *args: str) -> int:
         log = (self.home / f"{name}.log").open("ab")
         proc = subprocess.Popen(
-            [str(Path(sys.executable).with_name("airflow")), *args],
+            [airflow_binary(), *args],
             env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True)
         (self.pid_dir / f"{name}.pid").write_text(str(proc.pid))
@@ -268,12 +257,12 @@ class AirflowServices:
         if not running:
             # The metadata migration runs while dbt parses: Cosmos renders the transform
             # DAG from the manifest, and neither waits on the other.
-            migration = self._airflow_started(env, "db", "migrate")
+            migration = start_airflow(env, "db", "migrate")
             try:
                 build_manifest()
             finally:
-                self._airflow_finished(migration, ("db", "migrate"))
-            self._airflow(env, *heavy_pool_command())
+                finish_airflow(migration, ("db", "migrate"))
+            run_airflow(env, *heavy_pool_command())
         for service in SERVICES:
             if service not in running:
                 self._spawn(service, env, service)
