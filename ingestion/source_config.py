@@ -53,6 +53,11 @@ class Column:
     values: dict[str, str] = field(default_factory=dict, compare=False)  # folded alias -> code
     required: bool = True  # an export without this column is rejected (schema drift)
 
+    @property
+    def repeats(self) -> bool:
+        """Whether the column's values repeat across rows (worth remembering)."""
+        return self.type in {"enum", "timestamp", "personal"}
+
     def normaliser(self) -> Callable[[str], str]:
         if self.type == "count":
             return normalise_count
@@ -62,8 +67,8 @@ class Column:
         if self.type == "enum":
             values = self.values
             return lru_cache(maxsize=4096)(lambda v: values.get(fold(v), v.strip()))
-        if self.type == "timestamp":
-            return normalise_timestamp
+        if self.type == "timestamp":  # a million events share ~65,000 distinct times
+            return lru_cache(maxsize=1 << 17)(normalise_timestamp)
         if self.type == "personal":
             return lru_cache(maxsize=65536)(lambda v: pseudonymise(v) if v.strip() else "")
         return str.strip

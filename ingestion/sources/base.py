@@ -56,5 +56,5 @@ class Extract:
     excluded: dict[str, int] = field(default_factory=dict)
     lines: LineTally | None = None  # None for formats without lines (XLSX, a JSON array)
 
-    def exclude(self, reason: str) -> None:
-        self.excluded[reason] = self.excluded.get(reason, 0) + 1
+    def exclude(self, reason: str, records: int = 1) -> None:
+        self.excluded[reason] = self.excluded.get(reason, 0) + records

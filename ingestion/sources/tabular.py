@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import compress
 from pathlib import Path
 
 from ingestion.limits import Limits
 from ingestion.limits import limits as current_limits
-from ingestion.source_config import SourceConfig
+from ingestion.source_config import Column, SourceConfig
 from ingestion.sources.base import (
     TRAILING_COLUMNS,
     Extract,
@@ -27,8 +28,14 @@ from ingestion.sources.base import (
     ReportFormatError,
     invalid_values,
 )
-from ingestion.sources.text_lines import Record, csv_records, split_lines
-from ingestion.text import fold, nfc, printable
+from ingestion.sources.text_lines import (
+    PlainLines,
+    Record,
+    csv_records,
+    one_by_one,
+    split_lines,
+)
+from ingestion.text import Invalid, fold, nfc, printable
 
 
 @dataclass
@@ -114,12 +121,13 @@ def _xlsx_records(path: Path, limits: Limits) -> Iterator[Record]:
 
 
 def file_records(path: Path, encoding: str | None, limits: Limits,
-                 tally: LineTally | None = None) -> Iterator[Record]:
+                 tally: LineTally | None = None, plain_blocks: bool = True
+                 ) -> Iterator[Record | PlainLines]:
     if encoding is None:
         yield from _xlsx_records(path, limits)
         return
-    with path.open(encoding=encoding, newline="") as fh:
-        yield from csv_records(fh, limits, encoding, tally)
+    with path.open("rb") as fh:
+        yield from csv_records(fh, limits, encoding, tally, plain_blocks=plain_blocks)
 
 
 def _period_from_titles(titles: list[str], config: SourceConfig) -> date | None:
@@ -201,7 +209,7 @@ def read_layout(path: Path, config: SourceConfig, limits: Limits | None = None
     titles: list[str] = []
     needed = max(2, sum(1 for c in config.columns if c.required) // 2)
     head: list[list[str]] = []
-    for record in file_records(path, encoding, limits):
+    for record in one_by_one(file_records(path, encoding, limits), limits):
         head.append(record.cells)
         if len(head) > config.title_marker_rows + 1:
             break
@@ -232,14 +240,16 @@ def read_layout(path: Path, config: SourceConfig, limits: Limits | None = None
         f"{config.title_marker_rows} rows", "header_found")
 
 
-def iter_rows(layout: ReportLayout, config: SourceConfig,
-              extract: Extract | None = None) -> Iterator[tuple[int, list[str | None]]]:
+def iter_rows(layout: ReportLayout, config: SourceConfig, extract: Extract | None = None,
+              plain_blocks: bool = True) -> Iterator[tuple[int, list[str | None]]]:
     """Yield (line number, cells) for each data row: values normalised by column type,
     totals skipped, excluded rows (e.g. state secrets) counted on ``extract``, and
-    every physical line counted in ``extract.lines`` (text formats)."""
+    every physical line counted in ``extract.lines`` (text formats).
+    ``plain_blocks=False`` reads every record on its own (the reference the
+    column-wise reading of plain lines is tested against)."""
     by_name = {c.name: c for c in config.columns}
-    norms = [by_name[n].normaliser() if n in by_name else str.strip for n in layout.columns]
-    positions = list(zip(layout.keep, norms, strict=True))
+    readers = [_CellReader(by_name.get(n)) for n in layout.columns]
+    positions = list(zip(layout.keep, readers, strict=True))
     width = max([*layout.keep, layout.exclude_at or 0], default=0) + 1
     missing = [None] * len(optional_missing(layout, config))
     blank_row = [None] * (len(layout.columns) + len(missing))
@@ -247,11 +257,14 @@ def iter_rows(layout: ReportLayout, config: SourceConfig,
                if n in by_name and by_name[n].type == "timestamp"]
     tally = extract.lines if extract is not None else None
 
-    def skip(record: Record, reason: str | None = None) -> None:
+    def skip_lines(lines: int, reason: str | None = None, records: int = 1) -> None:
         if tally is not None:
-            tally.excluded += record.lines
+            tally.excluded += lines
         if reason is not None and extract is not None:
-            extract.exclude(reason)
+            extract.exclude(reason, records)
+
+    def skip(record: Record, reason: str | None = None) -> None:
+        skip_lines(record.lines, reason)
 
     def row(record: Record) -> Iterator[tuple[int, list[str | None]]]:
         cells, error = record.cells, record.error
@@ -276,24 +289,99 @@ def iter_rows(layout: ReportLayout, config: SourceConfig,
                 cells[layout.exclude_at]) in config.exclude_values:
             tally and tally.extra.pop(record.line, None)
             return skip(record, config.exclude_column or "excluded")
-        # Windows-1258 files carry decomposed tone marks: compose them for storage.
-        values = [norm(nfc(cells[pos]) if not cells[pos].isascii() else cells[pos])
-                  for pos, norm in positions]
-        yield record.line, [*values, *missing, error,
-                            invalid_values(layout.columns, values, checked) if checked else None]
+        values = [read.one(cells[pos]) for pos, read in positions]
+        yield record.line, [*values, *missing, error, invalid_values(
+            layout.columns, values, checked) if Invalid in map(type, values) else None]
 
-    records = file_records(layout.path, layout.encoding, layout.limits, tally)
-    for index, record in enumerate(records, start=1):
-        if index <= layout.header_row:
-            skip(record)
-        elif record.raw and record.error is None and len(record.cells) != layout.header_cells:
-            # A quote that spans lines where no cell does: each line stands on its own.
-            for part in split_lines(record.line, record.raw, "a quoted cell runs over "
-                                    f"{record.lines} lines and the record does not fit the "
-                                    "header (rule: quote_closed)"):
-                yield from row(part)
-        else:
-            yield from row(record)
+    # Plain lines are read a column at a time: a cell then costs a C-level look-up
+    # instead of a trip through the per-record checks (the same checks, made on the
+    # whole block at once). A block the checks do not clear is read record by record.
+    tail = [*missing, None, None]  # no parse error, no invalid value
+    plain_ok = not config.total_row_markers and layout.header_cells <= \
+        layout.limits.cells_per_row
+
+    def plain(block: PlainLines) -> list[tuple[int, list[str | None]]] | None:
+        rows = [line.split(",") for line in block.lines]
+        if set(map(len, rows)) != {layout.header_cells}:
+            return None
+        columns = list(zip(*rows, strict=True))
+        if not all(map(str.strip, columns[0])):  # a blank first cell: maybe a blank row
+            return None
+        numbers: Iterable[int] = range(block.first, block.first + len(rows))
+        if layout.exclude_at is not None:
+            marks = list(map(fold, columns[layout.exclude_at]))
+            if config.exclude_values.intersection(marks):
+                kept = [m not in config.exclude_values for m in marks]
+                dropped = kept.count(False)
+                skip_lines(dropped, config.exclude_column or "excluded", dropped)
+                if not dropped < len(kept):
+                    return []
+                numbers = list(compress(numbers, kept))
+                columns = [list(compress(column, kept)) for column in columns]
+        values = [read.column(columns[pos]) for pos, read in positions]
+        records = zip(numbers, zip(*values, strict=True), strict=True)
+        if any(Invalid in map(type, values[i]) for i in checked):
+            return [(n, [*vals, *missing, None, invalid_values(layout.columns, vals, checked)
+                         if Invalid in map(type, vals) else None]) for n, vals in records]
+        return [(n, [*vals, *tail]) for n, vals in records]
+
+    index = 0
+    for item in file_records(layout.path, layout.encoding, layout.limits, tally,
+                             plain_blocks):
+        if type(item) is PlainLines and plain_ok and index >= layout.header_row:
+            rows = plain(item)
+            if rows is not None:
+                index += len(item.lines)
+                yield from rows
+                continue
+        for record in one_by_one([item], layout.limits):
+            index += 1
+            if index <= layout.header_row:
+                skip(record)
+            elif record.raw and record.error is None and \
+                    len(record.cells) != layout.header_cells:
+                # A quote that spans lines where no cell does: each line stands alone.
+                for part in split_lines(record.line, record.raw, "a quoted cell runs over "
+                                        f"{record.lines} lines and the record does not "
+                                        "fit the header (rule: quote_closed)"):
+                    yield from row(part)
+            else:
+                yield from row(record)
+
+
+class _CellReader:
+    """Cell text -> the value landed: tone marks composed (Windows-1258 files carry
+    them decomposed), then the column's normaliser. A column whose values repeat
+    remembers them: a cell then costs a dictionary look-up."""
+
+    REMEMBERED = 1 << 17  # values per column; past it the memory starts afresh
+
+    def __init__(self, column: Column | None):
+        self.norm = column.normaliser() if column is not None else str.strip
+        self.memo: dict[str, str] | None = {} if column and column.repeats else None
+
+    def one(self, cell: str) -> str:
+        if self.memo is None:
+            return self.norm(cell) if cell.isascii() else self.norm(nfc(cell))
+        value = self.memo.get(cell)
+        if value is None:
+            if len(self.memo) >= self.REMEMBERED:
+                self.memo.clear()
+            value = self.memo[cell] = self.norm(cell) if cell.isascii() else \
+                self.norm(nfc(cell))
+        return value
+
+    def column(self, cells: Sequence[str]) -> list[str]:
+        """The values of a column of cells, with as little Python per cell as can be."""
+        if self.memo is None:
+            if self.norm is str.strip and "".join(cells).isascii():
+                return list(map(str.strip, cells))
+            return list(map(self.one, cells))
+        values = list(map(self.memo.get, cells))
+        if None in values:
+            one = self.one
+            values = [one(c) if v is None else v for v, c in zip(values, cells, strict=True)]
+        return values
 
 
 def optional_missing(layout: ReportLayout, config: SourceConfig) -> list[str]:
@@ -302,10 +390,10 @@ def optional_missing(layout: ReportLayout, config: SourceConfig) -> list[str]:
             if not c.required and c.name not in layout.columns]
 
 
-def read_tabular(path: Path, config: SourceConfig) -> Extract:
+def read_tabular(path: Path, config: SourceConfig, plain_blocks: bool = True) -> Extract:
     layout = read_layout(path, config)
     columns = [*layout.columns, *optional_missing(layout, config), *TRAILING_COLUMNS]
     extract = Extract(columns, iter([]), layout.period,
                       lines=LineTally() if layout.encoding is not None else None)
-    extract.rows = iter_rows(layout, config, extract)
+    extract.rows = iter_rows(layout, config, extract, plain_blocks)
     return extract

@@ -6,17 +6,22 @@ Here every line passes through a tap that counts it, caps its length, and keeps
 the lines of the record being read, so a structurally broken record is split back
 into its lines: the broken line is quarantined, the lines after it are read again
 as records of their own. Nothing disappears into a neighbour.
+
+Plain lines (``decoded_text``) skip the tap: each is a record on its own, split at
+its commas, which is what csv.reader makes of it; the careful reading takes over at
+the first line that is not plain, for one record at a time.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, BinaryIO
 
 from ingestion.limits import Limits
 from ingestion.sources.base import LineTally, ReportFormatError
+from ingestion.sources.decoded_text import DecodedText
 
 
 @dataclass
@@ -28,6 +33,28 @@ class Record:
     raw: list[str] | None = None  # its lines, kept only when it spans several
 
 
+@dataclass
+class PlainLines:
+    """Consecutive plain lines (see ``decoded_text``): each a record by itself, its
+    cells the line split at the commas."""
+
+    first: int  # physical line of the first
+    lines: list[str]  # without their line ends
+
+    def records(self, limits: Limits) -> Iterator[Record]:
+        for i, body in enumerate(self.lines):
+            yield _record(self.first + i, 1, body.split(",") if body else [], limits)
+
+
+def one_by_one(items: Iterable[Record | PlainLines], limits: Limits) -> Iterator[Record]:
+    """The records of ``csv_records``, the plain lines among them too."""
+    for item in items:
+        if type(item) is PlainLines:
+            yield from item.records(limits)
+        else:
+            yield item
+
+
 class _LineTooLong(Exception):
     pass
 
@@ -37,9 +64,10 @@ class _RecordTooLarge(Exception):
 
 
 class LineReader:
-    """Iterator of the physical lines of a text file opened with ``newline=''``."""
+    """Iterator of the physical lines of a text file opened with ``newline=''`` (or
+    of a DecodedText, which reads lines the same way)."""
 
-    def __init__(self, fh: IO[str], limits: Limits, encoding: str):
+    def __init__(self, fh: IO[str] | DecodedText, limits: Limits, encoding: str):
         self.fh, self.encoding = fh, encoding
         self.max_line, self.max_record = limits.line_chars, limits.record_chars
         self.count = 0  # physical lines read so far
@@ -113,15 +141,29 @@ def split_lines(first: int, lines: list[str], reason: str) -> Iterator[Record]:
         yield _alone(first + i, line, reason if i == 0 else None)
 
 
-def csv_records(fh: IO[str], limits: Limits, encoding: str,
-                tally: LineTally | None = None) -> Iterator[Record]:
-    """Every physical line of the file, in records; ``tally.read`` counts the lines."""
+def csv_records(fh: BinaryIO, limits: Limits, encoding: str,
+                tally: LineTally | None = None, *, plain_blocks: bool = True
+                ) -> Iterator[Record | PlainLines]:
+    """Every physical line of the file, in records, runs of plain lines as blocks;
+    ``tally.read`` counts the lines. ``plain_blocks=False`` reads every line
+    carefully (the reference the plain blocks are tested against)."""
     csv.field_size_limit(limits.field_chars)
-    tap = LineReader(fh, limits, encoding)
+    text = DecodedText(fh, encoding)
+    tap = LineReader(text, limits, encoding)
     reader = csv.reader(tap)
+    # A plain line this long or shorter reaches neither the line nor the cell limit.
+    longest = min(limits.line_chars, limits.field_chars) - 1
     while True:
         if tally is not None:
             tally.read = tap.count
+        if plain_blocks:
+            lines = text.plain_lines(longest)
+            if lines == []:
+                return
+            if lines is not None:
+                yield PlainLines(tap.count + 1, lines)
+                tap.count += len(lines)
+                continue
         first = tap.count + 1
         try:
             cells = next(reader)
@@ -147,16 +189,21 @@ def csv_records(fh: IO[str], limits: Limits, encoding: str,
         if nul:
             yield Record(first, len(lines), cells, "a cell holds a NUL byte, shown as U+FFFD "
                          "(rule: no_nul_bytes)", lines if len(lines) > 1 else None)
-        elif len(cells) > limits.cells_per_row:
-            # The first cells are kept (a header this wide is refused by its width).
-            yield Record(first, len(lines), cells[:limits.cells_per_row + 1],
-                         f"{len(cells)} cells, more than {limits.cells_per_row} "
-                         "(rule: cells_per_row)")
-        elif tap.ended_in_quote:
+        elif tap.ended_in_quote and len(cells) <= limits.cells_per_row:
             yield from split_lines(first, lines, "a quote opened on this line is never "
                                    "closed (rule: quote_closed)")
         else:
-            yield Record(first, len(lines), cells, None, lines if len(lines) > 1 else None)
+            yield _record(first, len(lines), cells, limits, lines if len(lines) > 1 else None)
+
+
+def _record(first: int, lines: int, cells: list[str], limits: Limits,
+            raw: list[str] | None = None) -> Record:
+    if len(cells) > limits.cells_per_row:
+        # The first cells are kept (a header this wide is refused by its width).
+        return Record(first, lines, cells[:limits.cells_per_row + 1],
+                      f"{len(cells)} cells, more than {limits.cells_per_row} "
+                      "(rule: cells_per_row)")
+    return Record(first, lines, cells, None, raw)
 
 
 def json_lines(fh: IO[str], limits: Limits, encoding: str,
