@@ -15,6 +15,8 @@ import logging
 
 from airflow.executors.local_executor import LocalExecutor
 
+from ingestion.validation import leave_out_of_collections
+
 PRELOADED = ("great_expectations", "dbt.cli.main", "cosmos", "ingestion.validation")
 
 log = logging.getLogger(__name__)
@@ -42,4 +44,5 @@ class PreloadingLocalExecutor(LocalExecutor):
             for module in PRELOADED:
                 importlib.import_module(module)
             _parse_dags_once()
+            leave_out_of_collections()
         super().start()
