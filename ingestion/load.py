@@ -19,7 +19,7 @@ import os
 import stat
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,7 +37,14 @@ from ingestion.methodology_catalogue import sync_components
 from ingestion.registry import code_for_name, sync_registry
 from ingestion.source_config import RAW_CASTS, SourceConfig
 from ingestion.sources import SourceSpec, get_source
-from ingestion.sources.base import Extract, LineTally, ReportFormatError
+from ingestion.sources.base import (
+    Extract,
+    LineTally,
+    ReportFormatError,
+    Row,
+    RowBlock,
+    each_row,
+)
 from ingestion.text import Invalid, printable, vietnam_month_of
 from ingestion.validation import (
     ROW_KEY,
@@ -99,7 +106,7 @@ def _raw_casts(spec: SourceSpec) -> dict[str, str]:
 
 
 def _land(conn: psycopg.Connection, table: sql.Identifier, columns: list[str],
-          rows, typed: dict[str, str]) -> int:
+          rows: Iterable[Row | RowBlock], typed: dict[str, str]) -> int:
     """Create the landing table and COPY the rows in as text; return rows read.
 
     Columns are text, except those in ``typed`` (timestamps): the reader has already
@@ -119,11 +126,26 @@ def _land(conn: psycopg.Connection, table: sql.Identifier, columns: list[str],
     with conn.cursor().copy(sql.SQL("copy {} ({}, {}) from stdin with (freeze)").format(
         table, sql.Identifier(ROW_KEY), sql.SQL(", ").join(map(sql.Identifier, columns))
     )) as copy:
-        for row_number, values in rows:
-            copy.write_row([row_number, *(None if v == "" or type(v) is Invalid else v
-                                          for v in values)])
-            n += 1
+        for item in rows:
+            if type(item) is RowBlock and item.text_safe:
+                # A block in COPY's text format, built a column at a time, written at once.
+                copy.write("\n".join(map("\t".join, zip(
+                    map(str, item.numbers), *map(_copy_text, item.columns), strict=True)))
+                    + "\n")
+                n += len(item.numbers)
+                continue
+            for row_number, values in each_row([item]):
+                copy.write_row([row_number, *(None if v == "" or type(v) is Invalid else v
+                                              for v in values)])
+                n += 1
     return n
+
+
+def _copy_text(values: list[str | None]) -> list[str]:
+    """A column as COPY's text format writes it: null for an empty or Invalid value."""
+    if Invalid in map(type, values):
+        return [v if v and type(v) is not Invalid else "\\N" for v in values]
+    return [v or "\\N" for v in values]
 
 
 def describe_row_failures(file_name: str, outcome: ValidationOutcome) -> list[str]:
@@ -289,20 +311,31 @@ def _row_count_band(conn: psycopg.Connection, result: BatchResult) -> dict[str, 
 
 
 
-def _codes_from_names(extract) -> Iterator[tuple[int, list[str | None]]]:
-    """Exports that name an agency but give no code get the registry's code for it."""
-    cols = extract.columns
-    if "agency_code" not in cols or "agency_name" not in cols:
-        return extract.rows
-    code_at, name_at = cols.index("agency_code"), cols.index("agency_name")
+def _landing_rows(spec: SourceSpec, extract: Extract
+                  ) -> tuple[list[str], Iterable[Row | RowBlock]]:
+    """The columns to land and their rows. Exports that name an agency but give no
+    code get the registry's code for it; reports, their period. Rows that need
+    neither come in blocks as the reader made them."""
+    columns = list(extract.columns)
+    names = "agency_code" in columns and "agency_name" in columns
+    if not names and spec.period_column is not None:
+        return columns, extract.items
+    rows = extract.rows
+    if names:
+        code_at, name_at = columns.index("agency_code"), columns.index("agency_name")
 
-    def filled():
-        for n, values in extract.rows:
-            if not values[code_at] and values[name_at]:
-                values[code_at] = code_for_name(values[name_at], extract.period)
-            yield n, values
+        def filled(rows: Iterable[Row]) -> Iterator[Row]:
+            for n, values in rows:
+                if not values[code_at] and values[name_at]:
+                    values[code_at] = code_for_name(values[name_at], extract.period)
+                yield n, values
 
-    return filled()
+        rows = filled(rows)
+    if spec.period_column is None:
+        period_value = extract.period.isoformat() if extract.period else None
+        columns.append(PERIOD_MONTH)
+        rows = ((n, [*values, period_value]) for n, values in rows)
+    return columns, rows
 
 
 def _read_and_land(conn: psycopg.Connection, spec: SourceSpec, path: Path,
@@ -311,11 +344,7 @@ def _read_and_land(conn: psycopg.Connection, spec: SourceSpec, path: Path,
     also when the problem shows only halfway through (the landing rolls back)."""
     try:
         extract = spec.read(path, spec.config)
-        columns, rows = list(extract.columns), _codes_from_names(extract)
-        if spec.period_column is None:
-            period_value = extract.period.isoformat() if extract.period else None
-            columns.append(PERIOD_MONTH)
-            rows = ((n, [*values, period_value]) for n, values in _codes_from_names(extract))
+        columns, rows = _landing_rows(spec, extract)
         with conn.transaction():
             sync_registry(conn)  # validation reads the registry as committed now
             sync_components(conn)  # and the components a self-assessment may give

@@ -67,8 +67,8 @@ class Column:
         if self.type == "enum":
             values = self.values
             return lru_cache(maxsize=4096)(lambda v: values.get(fold(v), v.strip()))
-        if self.type == "timestamp":  # a million events share ~65,000 distinct times
-            return lru_cache(maxsize=1 << 17)(normalise_timestamp)
+        if self.type == "timestamp":
+            return normalise_timestamp
         if self.type == "personal":
             return lru_cache(maxsize=65536)(lambda v: pseudonymise(v) if v.strip() else "")
         return str.strip

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -44,17 +44,53 @@ class LineTally:
     extra: dict[int, int] = field(default_factory=dict)
 
 
+Row = tuple[int, list[str | None]]
+
+
+@dataclass
+class RowBlock:
+    """Consecutive rows read a column at a time (plain CSV lines): their record
+    numbers and their values by column, in the order of ``Extract.columns``.
+    ``text_safe``: no value holds a tab, a backslash or a line break, so the block
+    goes into COPY's text format as it is."""
+
+    numbers: Sequence[int]
+    columns: list[list[str | None]]
+    text_safe: bool = False
+
+    def rows(self) -> Iterator[Row]:
+        return zip(self.numbers, map(list, zip(*self.columns, strict=True)), strict=True)
+
+
+def each_row(items: Iterable[Row | RowBlock]) -> Iterator[Row]:
+    for item in items:
+        if type(item) is RowBlock:
+            yield from item.rows()
+        else:
+            yield item  # type: ignore[misc]
+
+
 @dataclass
 class Extract:
-    """One file, read lazily. ``rows`` yields (line or record number, values) in the
-    order of ``columns``; rows excluded by rule are counted, never yielded."""
+    """One file, read lazily. ``items`` yields (line or record number, values) in the
+    order of ``columns``, or runs of such rows as a RowBlock; ``rows`` yields them one
+    by one (setting it replaces ``items``). Rows excluded by rule are counted, never
+    yielded."""
 
     columns: list[str]
-    rows: Iterator[tuple[int, list[str | None]]]
+    items: Iterator[Row | RowBlock]
     period: date | None = None
     stream: str | None = None  # the system within the source family, when several send
     excluded: dict[str, int] = field(default_factory=dict)
     lines: LineTally | None = None  # None for formats without lines (XLSX, a JSON array)
+
+    @property
+    def rows(self) -> Iterator[Row]:
+        return each_row(self.items)
+
+    @rows.setter
+    def rows(self, rows: Iterator[Row]) -> None:
+        self.items = rows
 
     def exclude(self, reason: str, records: int = 1) -> None:
         self.excluded[reason] = self.excluded.get(reason, 0) + records

@@ -31,7 +31,7 @@ def _line_ends(text: str) -> int:
 
 
 def _split_lines(block: str) -> list[str]:
-    """The lines of text ending in "\n" or "\r\n" (no lone "\r"), without their ends."""
+    """The lines of text ending in "\\n" or "\\r\\n" (no lone "\\r"), without their ends."""
     if "\r" not in block:
         return block.split("\n")
     if block.count("\r") == block.count("\n"):  # every line ends in "\r\n"
@@ -107,7 +107,7 @@ class DecodedText:
     def _first_not_plain(self, end: int) -> int:
         """Where, before ``end``, the first character that makes a line not plain is
         (-1 if none): a quote (a cell may then hold commas and line breaks), a NUL
-        (the careful reading marks it), a carriage return not before "\n"."""
+        (the careful reading marks it), a carriage return not before "\\n"."""
         text, pos = self.text, self.pos
         found = [i for i in (text.find('"', pos, end), text.find("\x00", pos, end)) if i >= 0]
         # Only up to the first quote or NUL: a file of quoted lines costs a line a look.

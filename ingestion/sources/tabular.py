@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import compress
@@ -26,6 +26,8 @@ from ingestion.sources.base import (
     Extract,
     LineTally,
     ReportFormatError,
+    Row,
+    RowBlock,
     invalid_values,
 )
 from ingestion.sources.text_lines import (
@@ -241,7 +243,7 @@ def read_layout(path: Path, config: SourceConfig, limits: Limits | None = None
 
 
 def iter_rows(layout: ReportLayout, config: SourceConfig, extract: Extract | None = None,
-              plain_blocks: bool = True) -> Iterator[tuple[int, list[str | None]]]:
+              plain_blocks: bool = True) -> Iterator[Row | RowBlock]:
     """Yield (line number, cells) for each data row: values normalised by column type,
     totals skipped, excluded rows (e.g. state secrets) counted on ``extract``, and
     every physical line counted in ``extract.lines`` (text formats).
@@ -293,46 +295,54 @@ def iter_rows(layout: ReportLayout, config: SourceConfig, extract: Extract | Non
         yield record.line, [*values, *missing, error, invalid_values(
             layout.columns, values, checked) if Invalid in map(type, values) else None]
 
-    # Plain lines are read a column at a time: a cell then costs a C-level look-up
-    # instead of a trip through the per-record checks (the same checks, made on the
-    # whole block at once). A block the checks do not clear is read record by record.
-    tail = [*missing, None, None]  # no parse error, no invalid value
+    # Plain lines are read a column at a time, into a RowBlock: a cell then costs a
+    # C-level look-up instead of a trip through the per-record checks (the same
+    # checks, made on the whole block at once). A block the checks do not clear is
+    # read record by record.
     plain_ok = not config.total_row_markers and layout.header_cells <= \
         layout.limits.cells_per_row
 
-    def plain(block: PlainLines) -> list[tuple[int, list[str | None]]] | None:
+    def plain(block: PlainLines) -> RowBlock | None:
         rows = [line.split(",") for line in block.lines]
         if set(map(len, rows)) != {layout.header_cells}:
             return None
         columns = list(zip(*rows, strict=True))
         if not all(map(str.strip, columns[0])):  # a blank first cell: maybe a blank row
             return None
-        numbers: Iterable[int] = range(block.first, block.first + len(rows))
+        numbers: Sequence[int] = range(block.first, block.first + len(rows))
         if layout.exclude_at is not None:
             marks = list(map(fold, columns[layout.exclude_at]))
             if config.exclude_values.intersection(marks):
                 kept = [m not in config.exclude_values for m in marks]
                 dropped = kept.count(False)
                 skip_lines(dropped, config.exclude_column or "excluded", dropped)
-                if not dropped < len(kept):
-                    return []
                 numbers = list(compress(numbers, kept))
                 columns = [list(compress(column, kept)) for column in columns]
         values = [read.column(columns[pos]) for pos, read in positions]
-        records = zip(numbers, zip(*values, strict=True), strict=True)
+        nothing = [None] * len(numbers)
+        notes = nothing
         if any(Invalid in map(type, values[i]) for i in checked):
-            return [(n, [*vals, *missing, None, invalid_values(layout.columns, vals, checked)
-                         if Invalid in map(type, vals) else None]) for n, vals in records]
-        return [(n, [*vals, *tail]) for n, vals in records]
+            notes = [invalid_values(layout.columns, row, checked)
+                     for row in zip(*values, strict=True)]
+        # Normalisers add no tab, backslash or line break: the lines' own are the only ones.
+        text = "".join(block.lines)
+        return RowBlock(numbers, [*values, *[nothing] * len(missing), nothing, notes],
+                        text_safe="\t" not in text and "\\" not in text)
 
     index = 0
     for item in file_records(layout.path, layout.encoding, layout.limits, tally,
                              plain_blocks):
+        if type(item) is PlainLines and index < layout.header_row < index + len(item.lines):
+            # The titles and the header end inside this block: the rest is data.
+            above = layout.header_row - index
+            skip_lines(above)
+            index, item = layout.header_row, PlainLines(item.first + above, item.lines[above:])
         if type(item) is PlainLines and plain_ok and index >= layout.header_row:
-            rows = plain(item)
-            if rows is not None:
+            block = plain(item)
+            if block is not None:
                 index += len(item.lines)
-                yield from rows
+                if block.numbers:
+                    yield block
                 continue
         for record in one_by_one([item], layout.limits):
             index += 1
@@ -395,5 +405,5 @@ def read_tabular(path: Path, config: SourceConfig, plain_blocks: bool = True) ->
     columns = [*layout.columns, *optional_missing(layout, config), *TRAILING_COLUMNS]
     extract = Extract(columns, iter([]), layout.period,
                       lines=LineTally() if layout.encoding is not None else None)
-    extract.rows = iter_rows(layout, config, extract, plain_blocks)
+    extract.items = iter_rows(layout, config, extract, plain_blocks)
     return extract

@@ -142,7 +142,8 @@ CELLS = st.lists(st.tuples(st.floats(0, 1), st.integers(0, 20),
 PLAIN = st.lists(st.tuples(st.sampled_from([0.5, 0.55, 0.6]) | st.floats(0, 1),
                            st.sampled_from([0, 11]) | st.integers(0, 20),
                            st.sampled_from(
-    ["", " ", "\u00a0", "Mật", "TỐI MẬT", "31/02/2025 10:00", "hôm qua", "x"])), max_size=12)
+    ["", " ", "\u00a0", "Mật", "TỐI MẬT", "31/02/2025 10:00", "hôm qua", "x", "a\\b",
+     "a\tb"])), max_size=12)
 
 
 def _records(data: bytes, limits, plain_blocks: bool):
