@@ -172,7 +172,7 @@ _FIRST_RUN_LEFT_OUT = threading.Event()
 def leave_out_of_collections() -> None:
     """Leave the objects made so far (GX's, SQLAlchemy's: hundreds of thousands, all
     long-lived) out of the garbage collector's rounds. Each full round rescanned them
-    all: ~40 ms of every small file's load went there (and, after a fork, the rounds
+    all: ~30 ms of every small file's load went there (and, after a fork, the rounds
     copied the pages they touched)."""
     gc.collect()
     gc.freeze()

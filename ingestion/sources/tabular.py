@@ -370,15 +370,17 @@ class _CellReader:
         self.norm = column.normaliser() if column is not None else str.strip
         self.memo: dict[str, str] | None = {} if column and column.repeats else None
 
+    def _read(self, cell: str) -> str:
+        return self.norm(cell) if cell.isascii() else self.norm(nfc(cell))
+
     def one(self, cell: str) -> str:
         if self.memo is None:
-            return self.norm(cell) if cell.isascii() else self.norm(nfc(cell))
+            return self._read(cell)
         value = self.memo.get(cell)
         if value is None:
             if len(self.memo) >= self.REMEMBERED:
                 self.memo.clear()
-            value = self.memo[cell] = self.norm(cell) if cell.isascii() else \
-                self.norm(nfc(cell))
+            value = self.memo[cell] = self._read(cell)
         return value
 
     def column(self, cells: Sequence[str]) -> list[str]:
@@ -386,7 +388,7 @@ class _CellReader:
         if self.memo is None:
             if self.norm is str.strip and "".join(cells).isascii():
                 return list(map(str.strip, cells))
-            return list(map(self.one, cells))
+            return list(map(self._read, cells))
         values = list(map(self.memo.get, cells))
         if None in values:
             one = self.one
