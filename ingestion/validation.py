@@ -160,10 +160,7 @@ def _context():
 def prepare() -> None:
     """Import Great Expectations and make the context now (seconds, once per process),
     so a load's validation time is the validation's."""
-    if _context.cache_info().currsize:
-        return
     _context()
-    leave_out_of_collections()
 
 
 _FIRST_RUN_LEFT_OUT = threading.Event()
@@ -316,7 +313,8 @@ def validate_table(url: str, schema: str, table: str, suite_name: str,
                                   _COMPLETE)
             for res in complete["results"]:  # GX orders results its own way
                 document["results"][rerun[_key(res["expectation_config"], filled)]] = res
-        if not _FIRST_RUN_LEFT_OUT.is_set():  # what it built (an engine, rules) stays too
+        # After the first run: the context, the engine and the rules it built all stay.
+        if not _FIRST_RUN_LEFT_OUT.is_set():
             _FIRST_RUN_LEFT_OUT.set()
             leave_out_of_collections()
     return _sort_failures(url, schema, table, suite_name, document)

@@ -12,7 +12,7 @@ from ingestion.load import _land
 from ingestion.sources import decoded_text, get_source
 from ingestion.sources.base import ReportFormatError, RowBlock
 from ingestion.sources.tabular import read_tabular
-from tests.unit.test_reader_properties import CELLS, EDITS, PLAIN, _mangled, _write
+from tests.mangling import CELLS, EDITS, PLAIN, mangled, write
 
 SPEC = get_source("document_logs")
 TYPED = {c.name: "timestamptz" for c in SPEC.config.columns if c.type == "timestamp"}
@@ -32,7 +32,7 @@ def _landed(conn: psycopg.Connection, path, plain_blocks: bool) -> list[tuple] |
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(edits=EDITS, cells=CELLS, plain=PLAIN, block=st.sampled_from([400, 1 << 16]))
 def test_blocks_land_what_rows_land(warehouse_url, edits, cells, plain, block):
-    path = _write(_mangled("document_logs", edits, cells, plain), ".csv")
+    path = write(mangled("document_logs", edits, cells, plain), ".csv")
     with psycopg.connect(warehouse_url) as conn, patch.object(decoded_text, "BLOCK_BYTES",
                                                               block):
         try:
@@ -43,6 +43,6 @@ def test_blocks_land_what_rows_land(warehouse_url, edits, cells, plain, block):
 
 def test_a_sample_log_lands_in_text_safe_blocks(warehouse_url, tmp_path):
     """The way the property above compares is the way a sample log takes."""
-    path = _write(_mangled("document_logs", [], []), ".csv")
+    path = write(mangled("document_logs", [], []), ".csv")
     items = list(read_tabular(path, SPEC.config).items)
     assert items and all(isinstance(i, RowBlock) and i.text_safe for i in items)

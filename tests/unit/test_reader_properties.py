@@ -22,6 +22,7 @@ from ingestion.sources.tabular import file_records, read_layout, read_tabular
 from ingestion.sources.text_lines import PlainLines, csv_records, one_by_one
 from ingestion.text import to_cp1258_form
 from tests import hostile
+from tests.mangling import BASES, CELLS, EDITS, PLAIN, mangled, write
 
 SETTINGS = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -52,99 +53,25 @@ def read_all(source: str, path: Path) -> None:
                 "\ud800" <= ch <= "\udfff" for ch in v))  # storable as PostgreSQL text
 
 
-def _write(data: bytes, suffix: str) -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="dti-prop-"))
-    path = folder / f"export_2025-04{suffix}"
-    path.write_bytes(data)
-    return path
-
-
 @SETTINGS
 @given(source=st.sampled_from(sorted(SUFFIXES)), data=st.binary(max_size=4096),
        pick=st.integers(0, 2))
 def test_random_bytes_are_read_or_cleanly_rejected(source, data, pick):
     suffixes = SUFFIXES[source]
-    read_all(source, _write(data, suffixes[pick % len(suffixes)]))
-
-
-def _base(source: str) -> bytes:
-    folder = Path(tempfile.mkdtemp(prefix="dti-base-"))
-    path = (hostile.report(folder) if source == "public_services"
-            else hostile.document_log(folder, per_agency=2))
-    return path.read_bytes()
-
-
-BASES = {s: _base(s) for s in ("public_services", "document_logs")}
-NASTY = ['"', "\n", "\r", ",", "\x00", '""', "\r\n", ";", "\ufeff", "Đ", "\t", "9" * 30]
-
-
-def _quoted_cell(text: str, where: float, column: int, value: str) -> str:
-    """Replace one cell of one line by a quoted value (which may span lines)."""
-    lines = text.split("\r\n")
-    i = int(where * (len(lines) - 1))
-    cells = lines[i].split(",")
-    cells[column % len(cells)] = '"' + value.replace('"', '""') + '"'
-    lines[i] = ",".join(cells)
-    return "\r\n".join(lines)
+    read_all(source, write(data, suffixes[pick % len(suffixes)]))
 
 
 @SETTINGS
-@given(source=st.sampled_from(sorted(BASES)),
-       edits=st.lists(st.tuples(st.floats(0, 1), st.sampled_from(NASTY), st.booleans()),
-                      max_size=8),
-       cells=st.lists(st.tuples(st.floats(0, 1), st.integers(0, 20),
-                                st.text(alphabet="ab\n\r,\"", max_size=12)), max_size=4))
+@given(source=st.sampled_from(sorted(BASES)), edits=EDITS, cells=CELLS)
 def test_mangled_exports_keep_every_line_accounted_for(source, edits, cells):
     """A real export with cells quoted over several lines, and quotes, line breaks,
     NULs and separators put in or taken out at random places: still read or refused
     cleanly, and no line goes missing."""
-    text = BASES[source].decode("utf-8-sig")
-    for where, column, value in cells:
-        text = _quoted_cell(text, where, column, value)
-    for where, piece, insert in edits:
-        at = int(where * len(text))
-        text = text[:at] + piece + text[at:] if insert else text[:at] + text[at + 1:]
-    read_all(source, _write(("\ufeff" + text).encode("utf-8", "surrogatepass"), ".csv"))
+    read_all(source, write(mangled(source, edits, cells), ".csv"))
 
 
 # Plain lines are read in blocks (decoded_text) and a column at a time (tabular);
 # everything else line by line. Whatever the bytes, both ways must read the same.
-
-def _plain_cell(text: str, where: float, column: int, value: str) -> str:
-    """Replace one cell of one line by a value that needs no quotes."""
-    lines = text.split("\r\n")
-    i = int(where * (len(lines) - 1))
-    cells = lines[i].split(",")
-    cells[column % len(cells)] = value
-    lines[i] = ",".join(cells)
-    return "\r\n".join(lines)
-
-
-def _mangled(source: str, edits, cells, plain=()) -> bytes:
-    text = BASES[source].decode("utf-8-sig")
-    for where, column, value in plain:
-        text = _plain_cell(text, where, column, value)
-    for where, column, value in cells:
-        text = _quoted_cell(text, where, column, value)
-    for where, piece, insert in edits:
-        at = int(where * len(text))
-        text = text[:at] + piece + text[at:] if insert else text[:at] + text[at + 1:]
-    return ("\ufeff" + text).encode("utf-8", "surrogatepass")
-
-
-EDITS = st.lists(st.tuples(st.floats(0, 1), st.sampled_from(NASTY), st.booleans()),
-                 max_size=8)
-CELLS = st.lists(st.tuples(st.floats(0, 1), st.integers(0, 20),
-                           st.text(alphabet="ab\n\r,\"", max_size=12)), max_size=4)
-# Values the plain lines' checks are about: blanks, state secrets, unreadable times.
-# (Column 0 opens a row; 11 is the log's secrecy mark. A few fixed places put two
-# edits in one block.)
-PLAIN = st.lists(st.tuples(st.sampled_from([0.5, 0.55, 0.6]) | st.floats(0, 1),
-                           st.sampled_from([0, 11]) | st.integers(0, 20),
-                           st.sampled_from(
-    ["", " ", "\u00a0", "Mật", "TỐI MẬT", "31/02/2025 10:00", "hôm qua", "x", "a\\b",
-     "a\tb"])), max_size=12)
-
 
 def _records(data: bytes, limits, plain_blocks: bool):
     tally = LineTally()
@@ -177,7 +104,7 @@ def test_decoded_text_reads_lines_as_a_text_file_does(text, limit, block):
        cells_per_row=st.integers(2, 20))
 def test_plain_blocks_read_the_records_the_careful_reading_does(source, edits, cells, block,
                                                                line_chars, cells_per_row):
-    data = _mangled(source, edits, cells)
+    data = mangled(source, edits, cells)
     limits = replace(current_limits(), line_chars=line_chars, field_chars=line_chars // 2,
                      record_chars=line_chars * 3, cells_per_row=cells_per_row)
     with patch.object(decoded_text, "BLOCK_BYTES", block):
@@ -191,7 +118,7 @@ def test_column_wise_reading_lands_the_rows_the_record_wise_reading_does(source,
                                                                         cells, plain, block):
     """Column-wise, over blocks of any size (the header's block is read record by
     record): the same rows, exclusions and line counts."""
-    path = _write(_mangled(source, edits, cells, plain), ".csv")
+    path = write(mangled(source, edits, cells, plain), ".csv")
     config = get_source(source).config
 
     def read(plain_blocks: bool):
