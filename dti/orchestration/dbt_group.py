@@ -2,8 +2,9 @@
 the prebuilt manifest (`dti manifest`) so parsing the DAG never runs dbt.
 
 Watcher mode: one task (the producer) runs a single `dbt build` in-process, and each
-model, seed and model's tests keep a task of their own that reports the node's result
-from the producer's events. dbt runs once per DAG run instead of once per model.
+model and seed keeps a task of its own that reports, from the producer's events, the
+node's result and its tests' (see dbt_nodes). dbt runs once per DAG run instead of once
+per model.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, 
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
 from dti.dbt_project import dbt_executable, manifest_path
+from dti.orchestration.dbt_nodes import NODE_CONVERTERS
 from dti.settings import DBT_PROJECT_DIR, heavy_pool
 
 PRODUCER_SUFFIX = "dbt_producer_watcher"
@@ -55,8 +57,9 @@ def dbt_task_group() -> DbtTaskGroup:
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
             # The producer runs `dbt build`, so a failed test stops what depends on it;
-            # each model's tests report in a task of their own.
-            test_behavior=TestBehavior.AFTER_EACH,
+            # a model's task fails when the model or one of its tests failed.
+            test_behavior=TestBehavior.BUILD,
+            node_converters=NODE_CONVERTERS,
             # Exposures (the BI dashboards) are documentation, not something to run; left
             # in, Cosmos warns at every parse that it has no task for them.
             exclude=["resource_type:exposure"],

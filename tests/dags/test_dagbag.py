@@ -41,8 +41,8 @@ def test_dag_conventions(dagbag, dag_id):
 
 
 def test_transform_is_scheduled_on_the_raw_asset_and_runs_every_model(dagbag):
-    """One producer runs `dbt build`; every model has a task reporting it (and one for
-    its tests when it has some), downstream of the producer."""
+    """One producer runs `dbt build`; every model and seed has one task reporting it and
+    the tests on it, downstream of the producer, and no test has a task of its own."""
     import json
 
     from dti.dbt_project import manifest_path
@@ -50,15 +50,18 @@ def test_transform_is_scheduled_on_the_raw_asset_and_runs_every_model(dagbag):
     dag = dagbag.dags["transform_and_score"]
     producer = dag.get_task("dbt.dbt_producer_watcher")
     manifest = json.loads(manifest_path().read_text())
+    reporters = {t.task_id for t in dag.tasks if t.task_id.startswith("dbt.")} - {
+        producer.task_id, "dbt.dbt_producer_watcher_done"}
     for node in manifest["nodes"].values():
-        if node["resource_type"] != "model":
+        kind = node["resource_type"]
+        if kind not in ("model", "seed"):
             continue
-        name = node["name"]
         tested = any(c.startswith("test.") for c in manifest["child_map"][node["unique_id"]])
-        run = dag.get_task(f"dbt.{name}.run" if tested else f"dbt.{name}_run")
-        assert producer.task_id in run.get_flat_relative_ids(upstream=True)
-        if tested:
-            assert f"dbt.{name}.test" in run.downstream_task_ids
+        reporter = dag.get_task(f"dbt.{node['name']}_{kind}_build")
+        reporters.discard(reporter.task_id)
+        assert reporter.tested is tested, node["name"]
+        assert producer.task_id in reporter.get_flat_relative_ids(upstream=True)
+    assert not reporters, f"tasks for neither a model nor a seed: {reporters}"
     # The build starts after the wait for running loads.
     assert producer.task_id in dag.get_task("wait_for_loads").get_flat_relative_ids()
     condition = str(dag.timetable.asset_condition)
