@@ -11,6 +11,13 @@ from urllib.parse import unquote, urlsplit
 
 from dti.settings import DBT_PROJECT_DIR
 
+# The profile and target in dbt_project/profiles.yml. Every dbt invocation names them
+# (Cosmos on its command line, `run_dbt` through dbt's environment variables) because
+# dbt keys its partial-parse state on them: a parse saved by an invocation that named
+# none is thrown away by one that names them, and the project parsed again whole.
+PROFILE = "dti"
+TARGET = "warehouse"
+
 
 def dbt_env(url: str) -> dict[str, str]:
     """DTI_PG_* variables that dbt_project/profiles.yml reads, from a PostgreSQL URL."""
@@ -53,7 +60,8 @@ def run_dbt(args: list[str], url: str | None = None, check: bool = True) -> int:
     per call); exit code as the dbt command gives it: 0 ok, 1 failures, 2 error."""
     from dbt.cli.main import dbtRunner
 
-    env = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **(dbt_env(url) if url else {})}
+    env = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_PROFILE": PROFILE,
+           "DBT_TARGET": TARGET, **(dbt_env(url) if url else {})}
     with _environment(env):
         result = dbtRunner().invoke([*args, "--project-dir", str(DBT_PROJECT_DIR),
                                      "--profiles-dir", str(DBT_PROJECT_DIR)])
