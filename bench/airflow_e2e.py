@@ -116,10 +116,11 @@ def chain_hops(tis: list[dict], downstream: dict[str, list[str]]) -> list[list[o
     start = [when(t["start_date"]) - when(t["queued_when"]) for t in chain[1:]
              if t.get("queued_when")]
     ran = [when(t["end_date"]) - when(t["start_date"]) for t in chain]
-    path = [f"{t['task_id'].removeprefix('dbt.')} {when(t['end_date']) - when(t['start_date']):.1f}"
-            for t in chain]
+    path = [f"{t['task_id'].removeprefix('dbt.')} "
+            f"{when(t['start_date']) - when(t['queued_when'] or t['start_date']):.1f} / "
+            f"{when(t['end_date']) - when(t['start_date']):.1f}" for t in chain]
     return [["tasks on the longest path of that run", len(chain)],
-            *(["  longest path, task and seconds running" if i == 0 else "", p]
+            *(["  longest path, task: s queued -> running / running" if i == 0 else "", p]
               for i, p in enumerate(path)),
             *([f"longest path, {label}: median / sum s", f"{median(xs):.2f} / {sum(xs):.0f}"]
               for label, xs in (("upstream done -> queued", react),
