@@ -3,7 +3,7 @@ when the producer's single `dbt build` built the node and every test on it passe
 
 Cosmos 1.15.1's watcher mode gives each model a second task for its tests
 (`TestBehavior.AFTER_EACH`) and refuses `TestBehavior.BUILD` outright. A task costs its
-executor slot about a second on two cores whatever it does, and the tests' tasks sat on
+executor slot for a second or two on two cores whatever it does, and the tests' tasks sat on
 the lineage between a model and the next: 43 of the run's 97 tasks, 9 of its 23 hops.
 Here the model's own task also reads the producer's aggregated result of the model's
 tests. Its retry runs what failed, alone: `dbt build --select <node>` (the node and its
