@@ -77,11 +77,6 @@ def node_build_task(*, dag: Any, task_group: Any, node: Any, task_id: str,
         dag=dag,
         task_group=task_group,
         tested=bool(node.has_test),
-        # Cosmos gives every node task the same absolute weight, so once the build ends
-        # a leaf could take the slot the next model on the longest chain was waiting
-        # for. Airflow's own rule weighs a task by what depends on it: the chain first.
-        priority_weight=1,
-        weight_rule="downstream",
         extra_context={
             "dbt_node_config": node.context_dict,
             "dbt_dag_task_group_identifier": _get_dbt_dag_task_group_identifier(dag, task_group),

@@ -90,3 +90,15 @@ def run_dag(dag_id: str, conf: dict | None = None, logical_date=None):
     if not state.endswith("success"):
         raise RuntimeError(f"DAG {dag_id} finished in state {state}")
     return run
+
+
+def pushed_xcom_keys(run, task_id: str) -> set[str]:
+    """The XCom keys one task of a finished run left, for inspecting what it handed on."""
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        return set(session.scalars(select(XComModel.key).where(
+            XComModel.dag_id == run.dag_id, XComModel.run_id == run.run_id,
+            XComModel.task_id == task_id)))

@@ -39,7 +39,7 @@ def expected_progress() -> dict[tuple[str, object], tuple[Decimal | None, int | 
 
 
 def test_ingest_then_transform_dags_produce_the_766_progress_scores(dag_env, tmp_path):
-    from dti.orchestration.runtime import run_dag
+    from dti.orchestration.runtime import pushed_xcom_keys, run_dag
     from dti.samples.generate import generate
 
     files = generate(tmp_path / "inbox", seed=7, months=MONTHS).files
@@ -96,21 +96,10 @@ def test_ingest_then_transform_dags_produce_the_766_progress_scores(dag_env, tmp
     assert scored == {"QN-AGENCY-2025": 14, "DTI-PENDING": 1}
     # The dbt producer pushed what the node tasks read (each model's status, the
     # aggregate of its tests) and nothing keyed by a test, which has no task to read it.
-    pushed = producer_xcom_keys(run.run_id)
+    pushed = pushed_xcom_keys(run, "dbt.dbt_producer_watcher")
     assert any(k.endswith("_tests_status") for k in pushed)
     assert any(k.startswith("model__") and k.endswith("_status") for k in pushed)
     assert not [k for k in pushed if k.startswith(("test__", "unit_test__"))]
-
-
-def producer_xcom_keys(run_id: str) -> set[str]:
-    from airflow.models.xcom import XComModel
-    from airflow.utils.session import create_session
-    from sqlalchemy import select
-
-    with create_session() as session:
-        return set(session.scalars(select(XComModel.key).where(
-            XComModel.dag_id == "transform_and_score", XComModel.run_id == run_id,
-            XComModel.task_id == "dbt.dbt_producer_watcher")))
 
 
 def test_ingest_dag_rerun_on_the_same_files_skips_every_file(dag_env, tmp_path):
