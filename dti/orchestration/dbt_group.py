@@ -104,6 +104,12 @@ def _start_reporters_after_the_build(group: TaskGroup) -> None:
     (producer,) = [t for tid, t in tasks.items() if tid.endswith("." + PRODUCER_SUFFIX)]
     producer.retries = 0
     producer.pool = heavy_pool()
+    # The producer's log gets dbt's messages from Cosmos's event callback. dbt's own
+    # log lines are waste there: its stdout (JSON, which Cosmos filters out of the task
+    # log) and its debug-level file in the temporary project copy deleted after the
+    # build. Without them the producer's build took ~1 s less (15.2 s against 16.3 s).
+    producer.dbt_cmd_flags = [*producer.dbt_cmd_flags,
+                              "--log-level", "none", "--log-level-file", "none"]
     for task in tasks.values():
         # A node task's retry runs dbt itself; it must not publish host:port Assets either.
         task.emit_datasets = False
