@@ -113,12 +113,12 @@ def chain_hops(tis: list[dict], downstream: dict[str, list[str]]) -> list[list[o
     chain.reverse()
     react = [when(b["queued_when"]) - when(a["end_date"]) for a, b in pairwise(chain)
              if b.get("queued_when")]
-    start = [when(t["start_date"]) - when(t["queued_when"]) for t in chain[1:]
-             if t.get("queued_when")]
+    waited = [when(t["start_date"]) - when(t["queued_when"] or t["start_date"])
+              for t in chain]
     ran = [when(t["end_date"]) - when(t["start_date"]) for t in chain]
-    path = [f"{t['task_id'].removeprefix('dbt.')} "
-            f"{when(t['start_date']) - when(t['queued_when'] or t['start_date']):.1f} / "
-            f"{when(t['end_date']) - when(t['start_date']):.1f}" for t in chain]
+    start = [w for t, w in zip(chain[1:], waited[1:], strict=True) if t.get("queued_when")]
+    path = [f"{t['task_id'].removeprefix('dbt.')} {w:.1f} / {r:.1f}"
+            for t, w, r in zip(chain, waited, ran, strict=True)]
     return [["tasks on the longest path of that run", len(chain)],
             *(["  longest path, task: s queued -> running / running" if i == 0 else "", p]
               for i, p in enumerate(path)),

@@ -70,6 +70,17 @@ def dbt_task_group() -> DbtTaskGroup:
             execution_mode=ExecutionMode.WATCHER,
             invocation_mode=InvocationMode.DBT_RUNNER,
             dbt_executable_path=dbt_executable(),
+            # The producer only. Not retried: a second `dbt build` would redo what
+            # succeeded, and a retry would clear the results the node tasks read.
+            # Its log gets dbt's messages from Cosmos's event callback; dbt's own log
+            # lines are waste there (its JSON stdout, which Cosmos filters out of the
+            # task log, and its debug file in the project copy deleted after the
+            # build): without them the build took ~1 s less (15.2 s against 16.3 s).
+            setup_operator_args={
+                "retries": 0,
+                "pool": heavy_pool(),
+                "dbt_cmd_flags": ["--log-level", "none", "--log-level-file", "none"],
+            },
         ),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
@@ -97,19 +108,10 @@ def _start_reporters_after_the_build(group: TaskGroup) -> None:
     (`dag.test()`, the demo, the tests) runs one task at a time, so a node task picked
     before the producer would wait forever. After the producer, each node task finds
     its result at once; a failed node fails its task, and that task's retry runs the
-    node alone. The producer itself is not retried (a second `dbt build` would redo
-    what succeeded, and a retry would clear the results the node tasks read): its
+    node alone. The producer itself is not retried (see its arguments above): its
     failure shows in red while the run's outcome is decided by the node tasks."""
     tasks = {t.task_id: t for t in group.iter_tasks()}
     (producer,) = [t for tid, t in tasks.items() if tid.endswith("." + PRODUCER_SUFFIX)]
-    producer.retries = 0
-    producer.pool = heavy_pool()
-    # The producer's log gets dbt's messages from Cosmos's event callback. dbt's own
-    # log lines are waste there: its stdout (JSON, which Cosmos filters out of the task
-    # log) and its debug-level file in the temporary project copy deleted after the
-    # build. Without them the producer's build took ~1 s less (15.2 s against 16.3 s).
-    producer.dbt_cmd_flags = [*producer.dbt_cmd_flags,
-                              "--log-level", "none", "--log-level-file", "none"]
     for task in tasks.values():
         # A node task's retry runs dbt itself; it must not publish host:port Assets either.
         task.emit_datasets = False
