@@ -63,8 +63,11 @@ def detect_encoding(path: Path) -> str:
         head.decode("utf-8")
         return "utf-8"
     except UnicodeDecodeError as exc:
-        # A cut multi-byte character at the end of the sample is still UTF-8.
-        if exc.start >= len(head) - 3:
+        # A cut multi-byte character at the end of the sample is still UTF-8, and so
+        # is text whose letters before the bad byte decoded as UTF-8 (Windows-1258
+        # Vietnamese fails at its first letter): the stray byte is then reported on
+        # its own line, not as Windows-1258 failing on the first accented letter.
+        if exc.start >= len(head) - 3 or not head[:exc.start].isascii():
             return "utf-8"
         return "cp1258"  # Windows Vietnamese, what older desktop exports use
 

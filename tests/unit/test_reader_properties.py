@@ -162,3 +162,20 @@ def test_an_undecodable_byte_is_reported_on_its_own_line(tmp_path, encoding):
     assert caught.value.rule == "encoding"
     assert caught.value.reason.startswith(f"line 9000 is not valid {encoding} ")
     assert len(data) > 3 * decoded_text.BLOCK_BYTES
+
+
+def test_a_stray_byte_in_a_small_utf8_export_is_reported_as_utf8_on_its_line(tmp_path):
+    """The encoding is guessed from the first 64 KiB. A UTF-8 export with a stray byte
+    inside them is still UTF-8: the byte is named on its line, not the file refused as
+    Windows-1258 at its first accented letter."""
+    rows = "".join(f"VB-{n},000.00.01.H49,Đến\r\n" for n in range(1, 300)).encode()
+    path = tmp_path / "qlvb_stray_2025-04.csv"
+    path.write_bytes(rows + b"VB-300,\xff,x\r\n")
+    assert tabular.detect_encoding(path) == "utf-8"
+    with pytest.raises(ReportFormatError) as caught:
+        list(one_by_one(csv_records(io.BytesIO(path.read_bytes()), current_limits(),
+                                    tabular.detect_encoding(path)), current_limits()))
+    assert caught.value.reason.startswith("line 300 is not valid utf-8 ")
+    # Windows-1258 text still reads as Windows-1258.
+    path.write_bytes(to_cp1258_form(rows.decode()).encode("cp1258"))
+    assert tabular.detect_encoding(path) == "cp1258"
