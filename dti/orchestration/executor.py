@@ -15,6 +15,7 @@ import logging
 
 from airflow.executors.local_executor import LocalExecutor
 
+from dti.orchestration.task_exit import notice_task_exit_at_once
 from ingestion.validation import leave_out_of_collections
 
 PRELOADED = ("great_expectations", "dbt.cli.main", "cosmos", "ingestion.validation")
@@ -45,4 +46,5 @@ class PreloadingLocalExecutor(LocalExecutor):
                 importlib.import_module(module)
             _parse_dags_once()
             leave_out_of_collections()
+        notice_task_exit_at_once()  # the workers supervise the task processes
         super().start()

@@ -189,6 +189,10 @@ class AirflowServices:
                 "AIRFLOW__CELERY__BROKER_URL": celery_broker_url(),
                 "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + metadata_url,
                 "AIRFLOW__OPERATORS__DEFAULT_QUEUE": celery_queue(),
+                # Airflow's Celery settings, read in each worker with the fix of the
+                # task supervisor's exit wait applied (celery_worker, task_exit).
+                "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS":
+                    "dti.orchestration.celery_worker.CELERY_CONFIG",
                 # A worker killed with a task it had reserved but not started leaves that
                 # task queued until the broker's visibility timeout (a day): the scheduler
                 # queues it again after 3 minutes instead.
