@@ -26,7 +26,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     files = generate(data_root / "inbox", seed=args.seed).files
     print("sample exports in " + str(data_root / "inbox") + ": " + ", ".join(
         f"{len(paths)} {source}" for source, paths in files.items()))
-    build_manifest()
+    build_manifest(url)
     configure(url)
     for source in SOURCES:
         print(f"running DAG ingest_{source} ...")

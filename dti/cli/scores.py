@@ -17,8 +17,11 @@ def cmd_transform(args: argparse.Namespace) -> int:
 
 def cmd_manifest(args: argparse.Namespace) -> int:
     from dti.dbt_project import build_manifest
+    from dti.warehouse.connection import configured_url
 
-    print(build_manifest())
+    # A configured warehouse's connection keys the parse state its builds reuse; the
+    # embedded one is not started for a parse.
+    print(build_manifest(configured_url()))
     return 0
 
 

@@ -263,7 +263,7 @@ class AirflowServices:
             # DAG from the manifest, and neither waits on the other.
             migration = start_airflow(env, "db", "migrate")
             try:
-                build_manifest()
+                build_manifest(warehouse_url)
             finally:
                 finish_airflow(migration, ("db", "migrate"))
             run_airflow(env, *heavy_pool_command())
