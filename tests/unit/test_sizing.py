@@ -10,7 +10,8 @@ pytestmark = pytest.mark.unit
 
 KNOBS = ("AIRFLOW__CORE__PARALLELISM", "AIRFLOW_PARALLELISM",
          "AIRFLOW__CELERY__WORKER_CONCURRENCY", "AIRFLOW_WORKER_CONCURRENCY",
-         "DTI_HEAVY_POOL_SLOTS")
+         "DTI_HEAVY_POOL_SLOTS", "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME",
+         "AIRFLOW_SCHEDULER_IDLE_SLEEP")
 
 
 @pytest.fixture
@@ -27,6 +28,7 @@ def test_by_default_two_tasks_and_one_heavy_slot_per_usable_core(unset):
     assert env["AIRFLOW__CELERY__WORKER_CONCURRENCY"] == str(cores)
     assert env["DTI_HEAVY_POOL"] == "dti_heavy"
     assert heavy_pool_command()[:4] == ["pools", "set", "dti_heavy", str(cores)]
+    assert env["AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME"] == "0.5"
 
 
 def test_airflows_own_variable_wins_over_the_deployment_knob(unset):
@@ -56,3 +58,16 @@ def test_a_knob_that_is_not_a_count_is_refused_by_name(unset, value):
     unset.setenv("DTI_HEAVY_POOL_SLOTS", value)
     with pytest.raises(SettingError, match=f"DTI_HEAVY_POOL_SLOTS='{value}'"):
         heavy_pool_command()
+
+
+def test_the_schedulers_idle_sleep_is_a_knob_too(unset):
+    from dti.settings import SettingError
+
+    unset.setenv("AIRFLOW_SCHEDULER_IDLE_SLEEP", "0.25")
+    assert sized_env()["AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME"] == "0.25"
+    unset.setenv("AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME", "1")
+    assert sized_env()["AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME"] == "1"
+    for bad in ("0", "soon"):
+        unset.setenv("AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME", bad)
+        with pytest.raises(SettingError, match=f"SCHEDULER_IDLE_SLEEP_TIME='{bad}'"):
+            sized_env()
