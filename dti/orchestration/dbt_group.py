@@ -9,8 +9,6 @@ per model.
 
 from __future__ import annotations
 
-from typing import Any
-
 from airflow.sdk import TaskGroup
 from airflow.task.trigger_rule import TriggerRule
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
@@ -18,40 +16,12 @@ from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavi
 
 from dti.dbt_project import PROFILE, TARGET, dbt_executable, manifest_path
 from dti.orchestration.dbt_nodes import NODE_CONVERTERS
+from dti.orchestration.producer_pushes import push_only_what_node_tasks_read
 from dti.settings import DBT_PROJECT_DIR, heavy_pool
 
 PRODUCER_SUFFIX = "dbt_producer_watcher"
 
-
-def _push_only_what_node_tasks_read() -> None:
-    """Cosmos 1.15.1's producer pushes XComs through Airflow's API (an HTTP call to the
-    API server each) that no task reads. Two kinds are left out; each part is skipped
-    when Cosmos changes shape, and then everything is pushed as before.
-
-    - A node's last dbt event, at NodeStart, NodeCompiling, NodeExecuting and
-      NodeFinished, each overwriting the one before: the node tasks read it only once
-      the node has finished, so only the final and error events are kept.
-    - Anything keyed by a data or unit test (its event, a unit test's status): a test has
-      no task (dbt_nodes); its model's task reads the producer's aggregate of its tests.
-      That is ~220 of a run's ~400 pushes.
-    """
-    from cosmos.operators._watcher import base
-
-    allowed = getattr(base, "_DBT_EVENT_ALLOWLIST", None)
-    if isinstance(allowed, frozenset) and "NodeFinished" in allowed:
-        base._DBT_EVENT_ALLOWLIST = allowed - {"NodeStart", "NodeCompiling", "NodeExecuting"}
-
-    push = getattr(base, "safe_xcom_push", None)
-    if callable(push) and not getattr(push, "skips_tests", False):
-        def push_unless_a_test(task_instance: Any, key: str, value: Any) -> None:
-            if not key.startswith(("test__", "unit_test__")):
-                push(task_instance=task_instance, key=key, value=value)
-
-        push_unless_a_test.skips_tests = True  # type: ignore[attr-defined]
-        base.safe_xcom_push = push_unless_a_test
-
-
-_push_only_what_node_tasks_read()
+push_only_what_node_tasks_read()
 
 
 def dbt_task_group() -> DbtTaskGroup:
