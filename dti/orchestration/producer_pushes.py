@@ -17,13 +17,10 @@ Each part is skipped when Cosmos changes shape, and then everything is pushed as
 
 from __future__ import annotations
 
-import logging
 import queue
 import threading
 from collections.abc import Callable
 from typing import Any
-
-log = logging.getLogger(__name__)
 
 Push = Callable[..., None]
 
