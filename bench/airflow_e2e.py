@@ -87,7 +87,9 @@ def task_phases(tis: list[dict]) -> list[list[object]]:
              "running -> done": ("start_date", "end_date")}
     rows = []
     for label, (a, b) in spans.items():
-        xs = [when(t[b]) - when(t[a]) for t in tis if t.get(a) and t.get(b)]
+        # A task resumed after deferring was queued again after it first started: its
+        # queued -> running span would come out negative, and is left out.
+        xs = [x for t in tis if t.get(a) and t.get(b) and (x := when(t[b]) - when(t[a])) >= 0]
         rows.append([f"task instances of that run, {label}: median / sum s",
                      f"{median(xs):.2f} / {sum(xs):.0f}" if xs else "-"])
     return rows
@@ -116,9 +118,10 @@ def chain_hops(tis: list[dict], downstream: dict[str, list[str]]) -> list[list[o
     waited = [when(t["start_date"]) - when(t["queued_when"] or t["start_date"])
               for t in chain]
     ran = [when(t["end_date"]) - when(t["start_date"]) for t in chain]
-    start = [w for t, w in zip(chain[1:], waited[1:], strict=True) if t.get("queued_when")]
-    path = [f"{t['task_id'].removeprefix('dbt.')} {w:.1f} / {r:.1f}"
-            for t, w, r in zip(chain, waited, ran, strict=True)]
+    start = [w for t, w in zip(chain[1:], waited[1:], strict=True)
+             if t.get("queued_when") and w >= 0]
+    path = [f"{t['task_id'].removeprefix('dbt.')} {f'{w:.1f}' if w >= 0 else 'resumed'}"
+            f" / {r:.1f}" for t, w, r in zip(chain, waited, ran, strict=True)]
     return [["tasks on the longest path of that run", len(chain)],
             *(["  longest path, task: s queued -> running / running" if i == 0 else "", p]
               for i, p in enumerate(path)),
