@@ -91,7 +91,8 @@ def psql_copy(url: str, raw_table: str, work: Path) -> float:
         conn.execute(f"drop table if exists public.copy_{raw_table}")
         conn.execute(f"create table public.copy_{raw_table} (like raw.{raw_table})")
         with csv_path.open("wb") as fh, conn.cursor().copy(
-                f"copy raw.{raw_table} to stdout with (format csv)") as copy:
+                # raw is partitioned by batch: COPY reads a partitioned table through a query.
+                f"copy (select * from raw.{raw_table}) to stdout with (format csv)") as copy:
             for chunk in copy:
                 fh.write(chunk)
     checkpoint(url)
