@@ -62,3 +62,20 @@ def test_the_producer_fails_when_a_result_could_not_be_recorded_and_not_before()
     assert producer_pushes._pushing is None  # outside a producer, pushes are direct
     with pytest.raises(RuntimeError, match="could not record a node's result"):
         run(None, {"keys": ["lost"]})
+
+
+def test_dbt_debug_events_reach_the_producer_only_when_it_reads_them():
+    """dbt's own event messages: a debug-level SQL query is not handed to the producer's
+    callback, a node's end (debug too) and the version line (info) are."""
+    from dbt.adapters.events.types import SQLQuery
+    from dbt.events.types import MainReportVersion, NodeFinished
+    from dbt_common.events.base_types import msg_from_base_event
+
+    seen: list[str] = []
+    on_event = producer_pushes._without_unread_debug(
+        lambda event: seen.append(event.info.name), producer_pushes._debug_events_read())
+    for event in (SQLQuery(conn_name="c", sql="select 1", node_info={}),
+                  NodeFinished(node_info={}, run_result={}),
+                  MainReportVersion(version="1.11", log_version=3)):
+        on_event(msg_from_base_event(event))
+    assert seen == ["NodeFinished", "MainReportVersion"]
