@@ -129,6 +129,18 @@ def airflow_executor() -> str:
     return value
 
 
+def dbt_execution() -> str:
+    """DTI_DBT_EXECUTION: how `transform_and_score` runs dbt: watcher (one `dbt build` a
+    run, a task per model and seed reporting it; the default) or local (Cosmos's own
+    default: a task per model and seed running dbt for it, and one per model's tests;
+    ~3x slower in-process, bench/cosmos_modes.py), for a deployment where Cosmos's
+    experimental watcher mode misbehaves."""
+    value = (_get("DTI_DBT_EXECUTION") or "watcher").lower()
+    if value not in ("watcher", "local"):
+        raise SettingError(f"DTI_DBT_EXECUTION={value!r}: watcher or local")
+    return value
+
+
 def celery_broker_url() -> str:
     """DTI_CELERY_BROKER_URL: the Celery broker of `dti airflow up` under celery."""
     return _get("DTI_CELERY_BROKER_URL") or "redis://127.0.0.1:6379/0"

@@ -4,7 +4,7 @@ the prebuilt manifest (`dti manifest`) so parsing the DAG never runs dbt.
 Watcher mode: one task (the producer) runs a single `dbt build` in-process, and each
 model and seed keeps a task of its own that reports, from the producer's events, the
 node's result and its tests' (see dbt_nodes). dbt runs once per DAG run instead of once
-per model.
+per model. Cosmos's local mode stays a setting away (DTI_DBT_EXECUTION=local).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavi
 from dti.dbt_project import PROFILE, TARGET, dbt_executable, manifest_path
 from dti.orchestration.dbt_nodes import NODE_CONVERTERS
 from dti.orchestration.producer_pushes import push_only_what_node_tasks_read
-from dti.settings import DBT_PROJECT_DIR, heavy_pool
+from dti.settings import DBT_PROJECT_DIR, dbt_execution, heavy_pool
 
 PRODUCER_SUFFIX = "dbt_producer_watcher"
 
@@ -25,7 +25,10 @@ push_only_what_node_tasks_read()
 
 
 def dbt_task_group() -> DbtTaskGroup:
-    """Call inside a DAG: the producer (one `dbt build`) and a task per node."""
+    """Call inside a DAG: the producer (one `dbt build`) and a task per node; or, with
+    DTI_DBT_EXECUTION=local, Cosmos's own local mode (a task per node running dbt for
+    it, and a task per model's tests, each in the heavy pool)."""
+    watcher = dbt_execution() == "watcher"
     group = DbtTaskGroup(
         group_id="dbt",
         project_config=ProjectConfig(
@@ -36,37 +39,47 @@ def dbt_task_group() -> DbtTaskGroup:
             target_name=TARGET,
             profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml",
         ),
-        execution_config=ExecutionConfig(
-            execution_mode=ExecutionMode.WATCHER,
+        execution_config=_watcher_execution() if watcher else ExecutionConfig(
+            execution_mode=ExecutionMode.LOCAL,
             invocation_mode=InvocationMode.DBT_RUNNER,
             dbt_executable_path=dbt_executable(),
-            # The producer only. Not retried: a second `dbt build` would redo what
-            # succeeded, and a retry would clear the results the node tasks read.
-            # Its log gets dbt's messages from Cosmos's event callback; dbt's own log
-            # lines are waste there (its JSON stdout, which Cosmos filters out of the
-            # task log, and its debug file in the project copy deleted after the
-            # build): without them the build took ~1 s less (15.2 s against 16.3 s).
-            setup_operator_args={
-                "retries": 0,
-                "pool": heavy_pool(),
-                "dbt_cmd_flags": ["--log-level", "none", "--log-level-file", "none"],
-            },
         ),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
             # The producer runs `dbt build`, so a failed test stops what depends on it;
             # a model's task fails when the model or one of its tests failed.
-            test_behavior=TestBehavior.BUILD,
-            node_converters=NODE_CONVERTERS,
+            test_behavior=TestBehavior.BUILD if watcher else TestBehavior.AFTER_EACH,
+            node_converters=NODE_CONVERTERS if watcher else None,
             # Exposures (the BI dashboards) are documentation, not something to run; left
             # in, Cosmos warns at every parse that it has no task for them.
             exclude=["resource_type:exposure"],
         ),
         # Cosmos would otherwise publish an Asset per model named after host:port.
-        operator_args={"install_deps": False, "emit_datasets": False},
+        operator_args={"install_deps": False, "emit_datasets": False,
+                       **({} if watcher else {"pool": heavy_pool()})},
     )
-    _start_reporters_after_the_build(group)
+    if watcher:
+        _start_reporters_after_the_build(group)
     return group
+
+
+def _watcher_execution() -> ExecutionConfig:
+    return ExecutionConfig(
+        execution_mode=ExecutionMode.WATCHER,
+        invocation_mode=InvocationMode.DBT_RUNNER,
+        dbt_executable_path=dbt_executable(),
+        # The producer only. Not retried: a second `dbt build` would redo what
+        # succeeded, and a retry would clear the results the node tasks read.
+        # Its log gets dbt's messages from Cosmos's event callback; dbt's own log
+        # lines are waste there (its JSON stdout, which Cosmos filters out of the
+        # task log, and its debug file in the project copy deleted after the
+        # build): without them the build took ~1 s less (15.2 s against 16.3 s).
+        setup_operator_args={
+            "retries": 0,
+            "pool": heavy_pool(),
+            "dbt_cmd_flags": ["--log-level", "none", "--log-level-file", "none"],
+        },
+    )
 
 
 def _start_reporters_after_the_build(group: TaskGroup) -> None:

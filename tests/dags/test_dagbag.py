@@ -71,6 +71,25 @@ def test_transform_is_scheduled_on_the_raw_asset_and_runs_every_model(dagbag):
     assert "0 6 * * *" in str(dag.timetable.summary)  # the daily run when nothing lands
 
 
+def test_local_mode_is_a_setting_away(dbt_manifest, airflow_db, monkeypatch):
+    """DTI_DBT_EXECUTION=local renders Cosmos's own local mode: no producer, a task per
+    model running dbt for it and one for its tests, every one in the heavy pool; a
+    value that is neither mode is refused by name."""
+    from dti.orchestration.runtime import dag_bag
+    from dti.settings import SettingError, dbt_execution, heavy_pool
+
+    monkeypatch.setenv("DTI_DBT_EXECUTION", "local")
+    dag = dag_bag().dags["transform_and_score"]
+    dbt = [t for t in dag.tasks if t.task_id.startswith("dbt.")]
+    assert not [t for t in dbt if "producer" in t.task_id]
+    run, test = dag.get_task("dbt.dti_scores.run"), dag.get_task("dbt.dti_scores.test")
+    assert run.task_id in test.upstream_task_ids
+    assert {t.pool for t in dbt} == {heavy_pool()}
+    monkeypatch.setenv("DTI_DBT_EXECUTION", "both")
+    with pytest.raises(SettingError, match="DTI_DBT_EXECUTION='both': watcher or local"):
+        dbt_execution()
+
+
 def test_a_backfill_run_pulls_its_logical_month():
     from datetime import UTC, datetime
 
