@@ -133,7 +133,7 @@ def dbt_execution() -> str:
     """DTI_DBT_EXECUTION: how `transform_and_score` runs dbt: watcher (one `dbt build` a
     run, a task per model and seed reporting it; the default) or local (Cosmos's own
     default: a task per model and seed running dbt for it, and one per model's tests;
-    ~3x slower in-process, bench/cosmos_modes.py), for a deployment where Cosmos's
+    ~4x slower in-process, bench/cosmos_modes.py), for a deployment where Cosmos's
     experimental watcher mode misbehaves."""
     value = (_get("DTI_DBT_EXECUTION") or "watcher").lower()
     if value not in ("watcher", "local"):
