@@ -114,10 +114,11 @@ def settle_max_seconds() -> int:
 
 
 def check_dag_settings() -> None:
-    """Read the DTI_* settings the DAGs' tasks read, so a bad one stops the command
-    that starts Airflow with one line instead of failing a task mid-run."""
+    """Read the DTI_* settings the DAGs and their tasks read, so a bad one stops the
+    command that starts Airflow with one line instead of failing a parse or a task."""
     retry_delay_seconds()
     settle_max_seconds()
+    dbt_execution()
 
 
 def airflow_executor() -> str:

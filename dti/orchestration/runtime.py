@@ -76,8 +76,10 @@ def dag_bag(folder: Path = DAGS_DIR):
 def load_dag(dag_id: str):
     bag = dag_bag()
     if bag.import_errors:
-        errors = "\n".join(f"{k}: {v}" for k, v in bag.import_errors.items())
-        raise RuntimeError(f"DAG import errors:\n{errors}")
+        # Each error is a traceback; its last line says what went wrong.
+        errors = "; ".join(f"{Path(k).name}: {str(v).strip().splitlines()[-1]}"
+                           for k, v in bag.import_errors.items())
+        raise RuntimeError(f"DAG import errors: {errors}")
     return bag.dags[dag_id]
 
 

@@ -33,13 +33,16 @@ def test_a_bad_argument_is_one_line(argv, message, capsys):
     assert message in err.strip().splitlines()[-1] and "Traceback" not in err
 
 
-def test_a_bad_dag_setting_stops_airflow_before_a_task_runs(monkeypatch):
-    """Read when `dti demo` or `dti airflow up` sets Airflow up, not first in a task."""
+@pytest.mark.parametrize("name, value", [("DTI_SETTLE_MAX_SECONDS", "soon"),
+                                         ("DTI_DBT_EXECUTION", "both")])
+def test_a_bad_dag_setting_stops_airflow_before_a_task_runs(monkeypatch, name, value):
+    """Read when `dti demo` or `dti airflow up` sets Airflow up, not first in a task or
+    (DTI_DBT_EXECUTION) as a failed import of the DAG file."""
     from dti.orchestration.runtime import airflow_env
     from dti.settings import SettingError
 
-    monkeypatch.setenv("DTI_SETTLE_MAX_SECONDS", "soon")
-    with pytest.raises(SettingError, match="DTI_SETTLE_MAX_SECONDS='soon'"):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingError, match=f"{name}='{value}'"):
         airflow_env()
 
 
