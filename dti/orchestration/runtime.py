@@ -77,7 +77,7 @@ def load_dag(dag_id: str):
     bag = dag_bag()
     if bag.import_errors:
         # Each error is a traceback; its last line says what went wrong.
-        errors = "; ".join(f"{Path(k).name}: {str(v).strip().splitlines()[-1]}"
+        errors = "; ".join(f"{Path(k).name}: {(str(v).strip().splitlines() or ['?'])[-1]}"
                            for k, v in bag.import_errors.items())
         raise RuntimeError(f"DAG import errors: {errors}")
     return bag.dags[dag_id]
