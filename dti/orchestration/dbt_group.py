@@ -46,8 +46,8 @@ def dbt_task_group() -> DbtTaskGroup:
         ),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
-            # The producer runs `dbt build`, so a failed test stops what depends on it;
-            # a model's task fails when the model or one of its tests failed.
+            # Watcher: the producer runs `dbt build`, so a failed test stops what depends
+            # on it, and a model's task fails when the model or one of its tests failed.
             test_behavior=TestBehavior.BUILD if watcher else TestBehavior.AFTER_EACH,
             node_converters=NODE_CONVERTERS if watcher else None,
             # Exposures (the BI dashboards) are documentation, not something to run; left

@@ -66,17 +66,14 @@ def _push_in_the_background(execute: Callable[..., Any], push: Push) -> Callable
         pushing = _pushing = _PushThread(push)
         try:
             result = execute(self, context, **kwargs)
-        except BaseException:
-            pushing.close()  # the build's own failure is the one to report
-            raise
-        finally:
+        finally:  # a build that failed reports its own failure, not a push's
             _pushing = None
-        if (error := pushing.close()) is not None:
+            error = pushing.close()
+        if error is not None:
             raise RuntimeError(f"the producer could not record a node's result: {error}") \
                 from error
         return result
 
-    execute_pushing_behind.pushes_behind = True  # type: ignore[attr-defined]
     return execute_pushing_behind
 
 
@@ -116,21 +113,23 @@ def _callbacks_see_what_they_read(run: Callable[..., Any]) -> Callable[..., Any]
         finally:
             runner.get_runner = get_runner
 
-    run_dbt_runner.filters_debug = True  # type: ignore[attr-defined]
     return run_dbt_runner
 
 
 def push_only_what_node_tasks_read() -> None:
-    """Patch Cosmos's producer (once per process)."""
+    """Patch Cosmos's producer, once per process (marked on Cosmos's own class)."""
     from cosmos.operators._watcher import base
     from cosmos.operators.watcher import DbtProducerWatcherOperator
 
+    if getattr(DbtProducerWatcherOperator, "dti_patched", False):
+        return
+    DbtProducerWatcherOperator.dti_patched = True
     allowed = getattr(base, "_DBT_EVENT_ALLOWLIST", None)
     if isinstance(allowed, frozenset) and "NodeFinished" in allowed:
         base._DBT_EVENT_ALLOWLIST = allowed - {"NodeStart", "NodeCompiling", "NodeExecuting"}
 
     push = getattr(base, "safe_xcom_push", None)
-    if not callable(push) or getattr(push, "skips_tests", False):
+    if not callable(push):
         return
 
     def push_unless_a_test(task_instance: Any, key: str, value: Any) -> None:
@@ -141,11 +140,8 @@ def push_only_what_node_tasks_read() -> None:
         else:
             push(task_instance=task_instance, key=key, value=value)
 
-    push_unless_a_test.skips_tests = True  # type: ignore[attr-defined]
     base.safe_xcom_push = push_unless_a_test
-    execute = DbtProducerWatcherOperator.execute
-    if not getattr(execute, "pushes_behind", False):
-        DbtProducerWatcherOperator.execute = _push_in_the_background(execute, push)
-    run = DbtProducerWatcherOperator.run_dbt_runner
-    if not getattr(run, "filters_debug", False):
-        DbtProducerWatcherOperator.run_dbt_runner = _callbacks_see_what_they_read(run)
+    DbtProducerWatcherOperator.execute = _push_in_the_background(
+        DbtProducerWatcherOperator.execute, push)
+    DbtProducerWatcherOperator.run_dbt_runner = _callbacks_see_what_they_read(
+        DbtProducerWatcherOperator.run_dbt_runner)

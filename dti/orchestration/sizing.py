@@ -19,6 +19,7 @@ not be.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from dti.settings import HEAVY_POOL, SettingError
 
@@ -33,29 +34,33 @@ def cores() -> int:
         return os.cpu_count() or 2
 
 
-def _count(names: tuple[str, ...], default: int) -> str:
-    """The first of ``names`` set (non-empty) in the environment, else ``default``."""
+def _knob(names: tuple[str, ...], default: object, valid: Callable[[str], bool],
+          meaning: str) -> str:
+    """The first of ``names`` set (non-empty) in the environment, else ``default``; a
+    value ``valid`` refuses is refused by name."""
     for name in names:
         value = os.environ.get(name, "").strip()
         if value:
-            if not value.isdigit() or int(value) < 1:
-                raise SettingError(f"{name}={value!r}: a whole number, 1 or more")
+            if not valid(value):
+                raise SettingError(f"{name}={value!r}: {meaning}")
             return value
     return str(default)
 
 
+def _count(names: tuple[str, ...], default: int) -> str:
+    return _knob(names, default, lambda v: v.isdigit() and int(v) >= 1,
+                 "a whole number, 1 or more")
+
+
+def _positive(value: str) -> bool:
+    try:
+        return float(value) > 0
+    except ValueError:
+        return False
+
+
 def _seconds(names: tuple[str, ...], default: float) -> str:
-    """The first of ``names`` set (non-empty) in the environment, else ``default``."""
-    for name in names:
-        value = os.environ.get(name, "").strip()
-        if value:
-            try:
-                if float(value) > 0:
-                    return value
-            except ValueError:
-                pass
-            raise SettingError(f"{name}={value!r}: a number of seconds, more than 0")
-    return str(default)
+    return _knob(names, default, _positive, "a number of seconds, more than 0")
 
 
 def sized_env() -> dict[str, str]:

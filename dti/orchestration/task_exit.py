@@ -37,7 +37,7 @@ def notice_task_exit_at_once() -> None:
 
     def service_subprocess(self: Any, max_wait_time: float, raise_on_timeout: bool = False,
                            expect_signal: int | None = None) -> int | None:
-        if getattr(self, "_exit_code", 0) is None and not getattr(self, "_open_sockets", 1):
+        if self._exit_code is None and not self._open_sockets:
             process = self._process  # keeps the exit code for the check that follows
             with suppress(process.TimeoutExpired, process.ProcessNotFound):
                 process.wait(timeout=max(0.01, max_wait_time))
