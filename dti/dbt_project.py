@@ -69,7 +69,9 @@ def run_dbt(args: list[str], url: str | None = None, check: bool = True) -> int:
     if result.exception is not None:
         # dbt reports its own node failures; an invocation it could not start (an
         # unknown option, a broken project) only comes back as this exception.
-        print(f"dbt: {str(result.exception).strip().splitlines()[0]}", file=sys.stderr)
+        # One line: dbt's heading ("Compilation Error") and what it says below it.
+        lines = [line.strip() for line in str(result.exception).splitlines() if line.strip()]
+        print(f"dbt: {': '.join(lines[:2])}", file=sys.stderr)
     if check and code != 0:
         raise RuntimeError(f"dbt {' '.join(args)} failed with exit code {code}")
     return code

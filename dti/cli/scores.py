@@ -7,12 +7,19 @@ import sys
 from datetime import date
 from pathlib import Path
 
+# dbt only warns when a selection matches nothing, and exits 0: a mistyped model name
+# would pass as a build that did nothing.
+NOTHING_SELECTED_FAILS = ["--warn-error-options", '{"error": ["NoNodesForSelectionCriteria"]}']
+
 
 def cmd_transform(args: argparse.Namespace) -> int:
     from dti.dbt_project import run_dbt
     from dti.warehouse.connection import warehouse_url
 
-    return run_dbt(["build", *args.dbt_args], warehouse_url(), check=False)
+    dbt_args = list(args.dbt_args)
+    if not any(a.startswith("--warn-error") for a in dbt_args):  # the user's own wins
+        dbt_args += NOTHING_SELECTED_FAILS
+    return run_dbt(["build", *dbt_args], warehouse_url(), check=False)
 
 
 def cmd_manifest(args: argparse.Namespace) -> int:

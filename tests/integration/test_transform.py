@@ -61,6 +61,16 @@ def test_an_option_dbt_does_not_know_is_one_line(warehouse_url, capsys):
     assert "dbt: No such option '--bogus-flag'" in err and "Traceback" not in err
 
 
+def test_a_selection_that_matches_nothing_fails_by_name(warehouse_url, capsys):
+    """dbt itself warns and exits 0: a mistyped model would pass as a build of nothing."""
+    from dti.cli.main import main
+
+    assert main(["transform", "--select", "no_such_model"]) == 2
+    err = capsys.readouterr().err
+    assert ("dbt: Compilation Error: The selection criterion 'no_such_model' does not "
+            "match any enabled nodes") in err and "Traceback" not in err
+
+
 def test_contracted_numerics_keep_every_digit_without_a_warning(built_warehouse, capfd):
     """A contract's bare `numeric` is PostgreSQL's unbounded numeric: no rounding, so
     dbt's warning that it may round (meant for numeric(38, 0) warehouses) is not
