@@ -5,7 +5,8 @@ worker processes, and the workers are forked from the scheduler when the executo
 starts. Importing Great Expectations (~9 s here), dbt and Cosmos there, once, means a
 load task or the dbt producer finds them imported instead of paying for the import in
 every task. `dti airflow up` runs with it; under another start method (spawn) it is
-the plain LocalExecutor.
+the plain LocalExecutor. Either way the scheduler wakes as soon as a task ends
+(dti.orchestration.scheduler_wakeup).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import logging
 
 from airflow.executors.local_executor import LocalExecutor
 
+from dti.orchestration.scheduler_wakeup import wake_on_task_end
 from dti.orchestration.task_exit import notice_task_exit_at_once
 from ingestion.validation import leave_out_of_collections
 
@@ -48,3 +50,4 @@ class PreloadingLocalExecutor(LocalExecutor):
             leave_out_of_collections()
         notice_task_exit_at_once()  # the workers supervise the task processes
         super().start()
+        wake_on_task_end(self)  # this runs in the scheduler's process

@@ -2,7 +2,8 @@
 dag-processor, triggerer; LocalExecutor; metadata in the warehouse server's `airflow`
 database): they report healthy, the UI login works, the project's DAGs are parsed with
 no import error, a triggered ingest run loads its files in task processes that start
-with Great Expectations already imported (once, before the executor forked), the marts
+with Great Expectations already imported (once, before the executor forked) under a
+scheduler that wakes when a task ends, the marts
 build waits in the triggerer for a load still going, and `down` stops them all."""
 
 import time
@@ -74,6 +75,8 @@ def test_airflow_up_runs_the_dags_and_down_stops_it(tmp_path, monkeypatch, pg_ad
                      f"?map_index={i}&deserialize=true")["value"] for i in range(len(reports))]
         assert [x["status"] for x in loads] == ["loaded", "loaded"]
         assert [x["great_expectations_preloaded"] for x in loads] == [True, True]
+        # The scheduler's idle sleep ends when a task does (dti.orchestration.scheduler_wakeup).
+        assert "wakes as soon as a task ends" in (services.home / "scheduler.log").read_text()
         warehouse = pg_admin_url.rsplit("/", 1)[0] + f"/{name}"
         with psycopg.connect(warehouse) as conn:
             assert conn.execute("select status, rows_loaded from meta.batches order by 1"
