@@ -16,6 +16,7 @@ import logging
 
 from airflow.executors.local_executor import LocalExecutor
 
+from dti.orchestration.dag_reuse import parse_before_fork
 from dti.orchestration.scheduler_wakeup import wake_on_task_end
 from dti.orchestration.task_exit import notice_task_exit_at_once
 from ingestion.validation import leave_out_of_collections
@@ -28,15 +29,15 @@ log = logging.getLogger(__name__)
 def _parse_dags_once() -> None:
     """Parse the DAG files once, before the fork: the modules they import only while
     parsing (Cosmos's converter and watcher operators, the asset timetables and what
-    they pull in) are then already imported in every task process, where parsing its
-    DAG file takes ~0.1 s instead of ~0.6 s. A DAG that fails to parse is reported by
-    the dag-processor, not here."""
-    from airflow.dag_processing.dagbag import DagBag
-
-    from dti.settings import DAGS_DIR
+    they pull in) are then already imported in every task process, and the task
+    processes reuse the parsed DAGs (dti.orchestration.dag_reuse). A DAG that fails to
+    parse is reported by the dag-processor, not here."""
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
 
     try:
-        DagBag(DAGS_DIR, load_op_links=False)
+        for bundle in DagBundlesManager().get_all_dag_bundles():
+            bundle.initialize()
+            parse_before_fork(bundle.path, bundle.name)
     except Exception as exc:  # warming only: the tasks parse their files themselves
         log.warning("parsing the DAGs before forking the workers failed: %s", exc)
 

@@ -3,7 +3,7 @@ dag-processor, triggerer; LocalExecutor; metadata in the warehouse server's `air
 database): they report healthy, the UI login works, the project's DAGs are parsed with
 no import error, a triggered ingest run loads its files in task processes that start
 with Great Expectations already imported (once, before the executor forked) under a
-scheduler that wakes when a task ends, the marts
+scheduler that wakes when a task ends, reusing the DAG parsed before the fork, the marts
 build waits in the triggerer for a load still going, and `down` stops them all."""
 
 import time
@@ -77,6 +77,11 @@ def test_airflow_up_runs_the_dags_and_down_stops_it(tmp_path, monkeypatch, pg_ad
         assert [x["great_expectations_preloaded"] for x in loads] == [True, True]
         # The scheduler's idle sleep ends when a task does (dti.orchestration.scheduler_wakeup).
         assert "wakes as soon as a task ends" in (services.home / "scheduler.log").read_text()
+        # The load tasks did not parse their DAG file: the executor had (dag_reuse).
+        logs = list((services.home / "logs").glob(
+            "dag_id=ingest_public_services/run_id=*/task_id=load_file/*/attempt=1.log"))
+        assert len(logs) == 2
+        assert not any("Filling up the DagBag" in log.read_text() for log in logs)
         warehouse = pg_admin_url.rsplit("/", 1)[0] + f"/{name}"
         with psycopg.connect(warehouse) as conn:
             assert conn.execute("select status, rows_loaded from meta.batches order by 1"
