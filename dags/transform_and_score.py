@@ -57,7 +57,7 @@ def transform_and_score():
     settled = WaitForLoads(task_id="wait_for_loads")
     dbt = dbt_task_group()
 
-    @task
+    @task(multiple_outputs=False)  # one XCom, not one push per methodology
     def report_scores() -> dict[str, int]:
         """Log each methodology's latest DTI table; fail when dbt left no scores."""
         return log_scores()

@@ -60,8 +60,10 @@ def build_ingest_dag(source: str, schedule: str, doc_md: str):
 
             return [str(p) for p in discover(source, params["data_root"])]
 
+        # One XCom, the ledger row: a dict's keys would each be pushed on their own, 22
+        # round trips to the API server that took 0.35-0.55 s of a ~1 s load task.
         @task(outlets=[RAW_ASSETS[source]], map_index_template="{{ task.op_kwargs['path'] }}",
-              pool=heavy_pool())
+              pool=heavy_pool(), multiple_outputs=False)
         def load_file(path: str, params=None) -> dict:
             # Whether this task process started with GX imported (a preloading executor).
             preloaded = "great_expectations" in sys.modules

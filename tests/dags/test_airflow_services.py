@@ -75,6 +75,9 @@ def test_airflow_up_runs_the_dags_and_down_stops_it(tmp_path, monkeypatch, pg_ad
                      f"?map_index={i}&deserialize=true")["value"] for i in range(len(reports))]
         assert [x["status"] for x in loads] == ["loaded", "loaded"]
         assert [x["great_expectations_preloaded"] for x in loads] == [True, True]
+        # The ledger row is one XCom, not one per key (each a round trip to the API).
+        entries = api(f"{dag}/dagRuns/{run}/taskInstances/load_file/xcomEntries?map_index=0")
+        assert [x["key"] for x in entries["xcom_entries"]] == ["return_value"]
         # The scheduler's idle sleep ends when a task does (dti.orchestration.scheduler_wakeup).
         assert "wakes as soon as a task ends" in (services.home / "scheduler.log").read_text()
         # The load tasks did not parse their DAG file: the executor had (dag_reuse).
