@@ -13,7 +13,6 @@ restarted.)
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -21,8 +20,6 @@ from typing import Any
 from airflow.dag_processing import dagbag
 
 from dti.dbt_project import manifest_path
-
-log = logging.getLogger(__name__)
 
 _PARSER = dagbag.BundleDagBag  # Airflow's own, for the parses made here
 _BAGS: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
