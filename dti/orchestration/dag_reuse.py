@@ -13,13 +13,18 @@ restarted.)
 
 from __future__ import annotations
 
+import inspect
+import logging
 import os
 from pathlib import Path
 from typing import Any
 
 from airflow.dag_processing import dagbag
+from airflow.sdk.execution_time import task_runner
 
 from dti.dbt_project import manifest_path
+
+log = logging.getLogger(__name__)
 
 _PARSER = dagbag.BundleDagBag  # Airflow's own, for the parses made here
 _BAGS: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
@@ -58,9 +63,21 @@ class _ReusingBundleDagBag(_PARSER):  # type: ignore[misc, valid-type]
         return super().__new__(cls)
 
 
+def task_runner_parses_through_bundle_dag_bag() -> bool:
+    """The shape this relies on: each task's parse looks BundleDagBag up in its module
+    when it runs, and makes its bag with the arguments the key holds."""
+    source = inspect.getsource(task_runner.parse)
+    return ("from airflow.dag_processing.dagbag import BundleDagBag" in source
+            and "bag = BundleDagBag(" in source)
+
+
 def parse_before_fork(bundle_path: Path, bundle_name: str) -> None:
     """Parse each DAG file of the bundle as the task runner does, keep the bags, and
-    make the task runner's BundleDagBag reuse them (in this process and its forks)."""
+    make the task runner's BundleDagBag reuse them (in this process and its forks).
+    Only parses (warming the imports) when Airflow's task runner has another shape."""
+    reuse = task_runner_parses_through_bundle_dag_bag()
+    if not reuse:
+        log.warning("Airflow's task runner parses DAG files another way; each task parses its own")
     for dag_file in sorted(Path(bundle_path).glob("*.py")):
         kwargs = {"dag_folder": os.fspath(dag_file), "safe_mode": False,
                   "load_op_links": False, "bundle_path": Path(bundle_path),
@@ -70,5 +87,5 @@ def parse_before_fork(bundle_path: Path, bundle_name: str) -> None:
         if bag.import_errors:  # the dag-processor reports it; tasks parse for themselves
             continue
         _BAGS[_key(**kwargs)] = (stamp, bag)
-    if dagbag.BundleDagBag is not _ReusingBundleDagBag:
+    if reuse and dagbag.BundleDagBag is not _ReusingBundleDagBag:
         dagbag.BundleDagBag = _ReusingBundleDagBag  # type: ignore[misc]

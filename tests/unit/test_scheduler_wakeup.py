@@ -4,7 +4,8 @@
 import inspect
 import threading
 import time
-from types import ModuleType
+from multiprocessing import SimpleQueue
+from types import ModuleType, SimpleNamespace
 
 import pytest
 
@@ -12,13 +13,13 @@ pytestmark = pytest.mark.unit
 
 
 @pytest.fixture
-def started_executor():
-    from airflow.executors.local_executor import LocalExecutor
-
-    executor = LocalExecutor(parallelism=1)
-    executor.start()
-    yield executor
-    executor.end()
+def executor():
+    """What the patch reads of a started LocalExecutor: its result queue, of the type
+    the LocalExecutor makes (not started here: that forks workers and resets the
+    garbage collector's freeze the loads rely on)."""
+    queue = SimpleQueue()
+    yield SimpleNamespace(result_queue=queue)
+    queue.close()
 
 
 def scheduler_module_stand_in() -> ModuleType:
@@ -29,36 +30,37 @@ def scheduler_module_stand_in() -> ModuleType:
     return module
 
 
-def test_the_scheduler_loop_sleeps_through_its_module_time():
-    """The shape the patch relies on: Airflow's loop calls `time.sleep` of its module."""
-    from airflow.jobs import scheduler_job_runner
-    from airflow.jobs.scheduler_job_runner import SchedulerJobRunner
+def test_the_shapes_relied_on_hold():
+    """The loop calls `time.sleep` of its module, and a started LocalExecutor's results
+    come on a multiprocessing SimpleQueue."""
+    from dti.orchestration.executor import LocalExecutor
+    from dti.orchestration.scheduler_wakeup import scheduler_job_runner
 
+    loop = scheduler_job_runner.SchedulerJobRunner._run_scheduler_loop
+    assert "time.sleep(" in inspect.getsource(loop)
     assert scheduler_job_runner.time is time or hasattr(scheduler_job_runner.time, "_results")
-    assert "time.sleep(" in inspect.getsource(SchedulerJobRunner._run_scheduler_loop)
+    assert "self.result_queue = SimpleQueue()" in inspect.getsource(LocalExecutor.start)
 
 
-def test_a_task_result_ends_the_idle_sleep(started_executor):
+def test_a_task_result_ends_the_idle_sleep(executor):
     from dti.orchestration.scheduler_wakeup import wake_on_task_end
 
     module = scheduler_module_stand_in()
-    wake_on_task_end(started_executor, module)
-    wake_on_task_end(started_executor, module)  # a second call does not wrap it twice
+    wake_on_task_end(executor, module)
+    wake_on_task_end(executor, module)  # a second call does not wrap it twice
     assert type(module.time).__name__ == "_SleepUntilTaskEnds"
-    threading.Timer(0.2, started_executor.result_queue.put,
-                    [("key", "success", None)]).start()
+    threading.Timer(0.2, executor.result_queue.put, [("key", "success", None)]).start()
     clock = time.monotonic()
     module.time.sleep(30)
     assert time.monotonic() - clock < 5
-    # Read here: the fake result is not a running task's, for the executor to handle.
-    assert started_executor.result_queue.get() == ("key", "success", None)
+    assert executor.result_queue.get() == ("key", "success", None)  # left for the executor
 
 
-def test_with_no_result_the_sleep_lasts_its_time_and_time_is_still_time(started_executor):
+def test_with_no_result_the_sleep_lasts_its_time_and_time_is_still_time(executor):
     from dti.orchestration.scheduler_wakeup import wake_on_task_end
 
     module = scheduler_module_stand_in()
-    wake_on_task_end(started_executor, module)
+    wake_on_task_end(executor, module)
     clock = time.monotonic()
     module.time.sleep(0.3)
     assert module.time.monotonic() - clock >= 0.3
