@@ -142,6 +142,10 @@ def test_two_celery_workers_share_a_run_and_survive_a_killed_one(tmp_path, monke
             time.sleep(0.5)
         assert state == "success"
         assert killed is not None
+        # Each Celery worker imported Great Expectations once, before its pool forked.
+        loads = [api(f"{tis}/load_file/xcomEntries/return_value?map_index={i}"
+                     "&deserialize=true")["value"] for i in range(len(reports))]
+        assert [x["great_expectations_preloaded"] for x in loads] == [True] * len(reports)
         survivor = next(n for n in workers if n != killed)
         assert set(seen) == set(workers), seen  # the run's tasks ran on both workers
         slow_ti = next(ti for ti in api(tis + "?task_id=load_file")["task_instances"]

@@ -124,15 +124,15 @@ def test_the_month_param_takes_a_month_or_nothing(dagbag, dag_id):
     assert type(refused.value).__name__ == "ParamValidationError"
 
 
-def test_the_executor_parses_the_dags_before_it_forks(dbt_manifest, airflow_db):
+def test_the_dags_are_parsed_before_the_workers_fork(dbt_manifest, airflow_db):
     """What the DAG files import only while they are parsed (Cosmos's converter and
-    watcher operators) is imported in the executor's process before it forks, so a
+    watcher operators) is imported in the process that forks the workers, so a
     task process does not import it again to parse its DAG file."""
     import subprocess
     import sys
 
     probe = ("import sys\n"
-             "from dti.orchestration.executor import _parse_dags_once\n"
+             "from dti.orchestration.preload import _parse_dags_once\n"
              "before = {'cosmos.converter', 'dti.orchestration.dbt_group'} & set(sys.modules)\n"
              "_parse_dags_once()\n"
              "after = {'cosmos.converter', 'dti.orchestration.dbt_group'} & set(sys.modules)\n"
