@@ -3,8 +3,9 @@
 Airflow's task runner starts every task by parsing its DAG file (a BundleDagBag of it).
 For `transform_and_score` that is Cosmos rendering ~240 dbt nodes from the manifest:
 60-310 ms of each of the run's ~54 task processes, whose ~48 node tasks after the build
-share two cores. The preloading executor parses the DAG files in the scheduler before
-it forks its workers; a task process forked from them is handed the bag already made
+share two cores. The process that forks the workers (the scheduler under the preloading
+executor, a Celery worker's main process: dti.orchestration.preload) parses the DAG
+files first; a task process forked from those workers is handed the bag already made
 for its file, as long as the file and the dbt manifest are the same size and age as
 when they were parsed, and parses as before otherwise. (The project's modules were
 imported before the fork either way: a changed module has always needed the services
