@@ -121,13 +121,18 @@ def check_dag_settings() -> None:
     dbt_execution()
 
 
+def _choice(name: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices`` (the first when unset), any case; another value is refused."""
+    value = (_get(name) or choices[0]).lower()
+    if value not in choices:
+        raise SettingError(f"{name}={value!r}: {' or '.join(choices)}")
+    return value
+
+
 def airflow_executor() -> str:
     """DTI_AIRFLOW_EXECUTOR: what `dti airflow up` runs tasks with: local (one machine,
     the default) or celery (workers on this and other hosts, through a broker)."""
-    value = (_get("DTI_AIRFLOW_EXECUTOR") or "local").lower()
-    if value not in ("local", "celery"):
-        raise SettingError(f"DTI_AIRFLOW_EXECUTOR={value!r}: local or celery")
-    return value
+    return _choice("DTI_AIRFLOW_EXECUTOR", ("local", "celery"))
 
 
 def dbt_execution() -> str:
@@ -136,10 +141,7 @@ def dbt_execution() -> str:
     default: a task per model and seed running dbt for it, and one per model's tests;
     ~4x slower in-process, bench/cosmos_modes.py), for a deployment where Cosmos's
     experimental watcher mode misbehaves."""
-    value = (_get("DTI_DBT_EXECUTION") or "watcher").lower()
-    if value not in ("watcher", "local"):
-        raise SettingError(f"DTI_DBT_EXECUTION={value!r}: watcher or local")
-    return value
+    return _choice("DTI_DBT_EXECUTION", ("watcher", "local"))
 
 
 def celery_broker_url() -> str:

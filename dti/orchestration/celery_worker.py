@@ -15,7 +15,6 @@ from typing import Any
 from airflow.providers.celery.executors.default_celery import DEFAULT_CELERY_CONFIG
 from celery.signals import worker_init
 
-from dti.orchestration.preload import preload_before_forking
 from dti.orchestration.task_exit import notice_task_exit_at_once
 
 notice_task_exit_at_once()
@@ -23,6 +22,9 @@ notice_task_exit_at_once()
 
 @worker_init.connect
 def _preload(**_: Any) -> None:  # in the worker's main process, before the pool forks
+    # Imported here: the scheduler and the API server read this configuration too.
+    from dti.orchestration.preload import preload_before_forking
+
     preload_before_forking()
 
 

@@ -65,11 +65,11 @@ class _ReusingBundleDagBag(_PARSER):  # type: ignore[misc, valid-type]
 
 
 def task_runner_parses_through_bundle_dag_bag() -> bool:
-    """The shape this relies on: each task's parse looks BundleDagBag up in its module
-    when it runs, and makes its bag with the arguments the key holds."""
-    source = inspect.getsource(task_runner.parse)
-    return ("from airflow.dag_processing.dagbag import BundleDagBag" in source
-            and "bag = BundleDagBag(" in source)
+    """The shape this relies on: each task's parse imports BundleDagBag from its module
+    when it runs (read from the compiled function: no source file needed)."""
+    code = inspect.unwrap(task_runner.parse).__code__
+    return ({"airflow.dag_processing.dagbag", "BundleDagBag"} <= set(code.co_names)
+            and "BundleDagBag" in code.co_varnames)
 
 
 def parse_before_fork(bundle_path: Path, bundle_name: str) -> None:

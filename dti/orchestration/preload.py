@@ -16,7 +16,8 @@ import logging
 from dti.orchestration.dag_reuse import parse_before_fork
 from ingestion.validation import leave_out_of_collections
 
-PRELOADED = ("great_expectations", "dbt.cli.main", "cosmos", "ingestion.validation")
+# ingestion.validation (GX's use here) comes with this module's own import of it.
+PRELOADED = ("great_expectations", "dbt.cli.main", "cosmos")
 
 log = logging.getLogger(__name__)
 
