@@ -16,7 +16,9 @@ is the ratio `dti ingest` could reach if everything else it does took no time
 A rows-dominated case follows: one document-log CSV of each size in ``--rows``
 (default 1,000,000 and 5,000,000), `dti ingest` (whole command, a fresh database each
 time) against `psql \\copy` of the same received file into an all-text table on the
-same server, CHECKPOINT before each, in pairs (psql, dti, psql, dti, ...). The same
+same server, CHECKPOINT before each, in pairs (psql, dti, psql, dti, ...); at the
+smallest size also the same rows with every cell quoted, as many exporters write them
+(psql's copy reads the quotes too). The same
 run times one `dti ingest` of the six demo public-service reports against one of a
 single report: the cost of each extra small file once the command has started.
 
@@ -24,14 +26,16 @@ single report: the cost of each extra small file once the command has started.
 
 Ends with machine-readable lines: one per source,
 source=<name> copy_ratio=<dti rows/s / psql rows/s> memory_ratio=<RSS at S / RSS at 1>,
-then copy_ratio_1m= and copy_ratio_5m= (psql / whole command), warm_ratio= (psql / what
-the ledger timed inside the load: land + validate + publish, at the largest size),
+then copy_ratio_1m= and copy_ratio_5m= (psql / whole command), copy_ratio_1m_quoted=
+(every cell quoted), warm_ratio= (psql / what the ledger timed inside the load: land +
+validate + publish, at the largest size), warm_ratio_quoted= (the quoted file),
 file_overhead_s= and memory_ratio= (peak RSS at the largest size / the smallest).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import shutil
 import subprocess
@@ -120,25 +124,43 @@ def psql_copy_received(url: str, path: Path) -> float:
     return seconds
 
 
-def rows_case(wh, work: Path, sizes: list[int], pairs: int) -> tuple[list, dict[int, dict]]:
-    """Paired runs per size: psql's copy of the file, then the whole `dti ingest`."""
+def quote_every_cell(plain: Path, quoted: Path) -> None:
+    """The same export as exporters that quote every cell write it."""
+    with plain.open(encoding="utf-8-sig", newline="") as src, \
+            quoted.open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
+        writer.writerows(csv.reader(src))
+
+
+def paired(wh, path: Path, name: str, pairs: int) -> tuple[float, float, float, float]:
+    """Medians of paired runs on one file: psql's copy, dti whole, dti inside, dti RSS."""
+    psql_runs, dti_runs = [], []
+    for i in range(pairs):
+        url = fresh_database(wh, f"bench_rows_{name}_{i}")
+        psql_runs.append(psql_copy_received(url, path))
+        url = fresh_database(wh, f"bench_rows_{name}_{i}")
+        seconds, rss, _, inside = dti_ingest(url, "document_logs", [path])
+        dti_runs.append((seconds, inside, rss))
+    return median(psql_runs), *(median([r[k] for r in dti_runs]) for k in range(3))
+
+
+def rows_case(wh, work: Path, sizes: list[int], pairs: int) -> tuple[list, dict[str, dict]]:
+    """Paired runs per size, and at the smallest size the same rows every cell quoted."""
     rows_out, figures = [], {}
     for n in sizes:
         path = work / f"documents_{n}.csv"
         written = write_document_log(path, n)
-        psql_runs, dti_runs = [], []
-        for i in range(pairs):
-            url = fresh_database(wh, f"bench_rows_{n}_{i}")
-            psql_runs.append(psql_copy_received(url, path))
-            url = fresh_database(wh, f"bench_rows_{n}_{i}")
-            seconds, rss, _, inside = dti_ingest(url, "document_logs", [path])
-            dti_runs.append((seconds, rss, inside))
-        psql_s = median(psql_runs)
-        dti_s, rss, inside = (median([r[k] for r in dti_runs]) for k in range(3))
-        figures[n] = {"copy_ratio": psql_s / dti_s, "warm_ratio": psql_s / inside, "rss": rss}
-        rows_out.append([written, f"{path.stat().st_size / 1e6:.0f}", psql_s, dti_s, inside,
-                         psql_s / dti_s, psql_s / inside, rss])
-        path.unlink()
+        cases = [(str(n), "plain", path)]
+        if n == min(sizes):
+            quote_every_cell(path, work / f"documents_{n}_quoted.csv")
+            cases.append((f"{n}_quoted", "every cell quoted", work / f"documents_{n}_quoted.csv"))
+        for name, form, case in cases:
+            psql_s, dti_s, inside, rss = paired(wh, case, name, pairs)
+            figures[name] = {"copy_ratio": psql_s / dti_s, "warm_ratio": psql_s / inside,
+                             "rss": rss}
+            rows_out.append([written, form, f"{case.stat().st_size / 1e6:.0f}", psql_s, dti_s,
+                             inside, psql_s / dti_s, psql_s / inside, rss])
+            case.unlink()
     return rows_out, figures
 
 
@@ -208,14 +230,17 @@ def main() -> None:
     print(f"\nrows-dominated: one document-log CSV, medians of {args.pairs} pairs; psql_s "
           "copies the received file into an all-text table; in_loads_s is land + validate "
           "+ publish from the ledger")
-    print(table(["rows", "MB", "psql_s", "dti_s", "in_loads_s", "copy_ratio", "warm_ratio",
-                 "rss_MB"], rows_table))
+    print(table(["rows", "cells", "MB", "psql_s", "dti_s", "in_loads_s", "copy_ratio",
+                 "warm_ratio", "rss_MB"], rows_table))
     named = {1_000_000: "1m", 5_000_000: "5m"}
     for n in sizes:
-        print(f"copy_ratio_{named.get(n, n)}={figures[n]['copy_ratio']:.3f}")
-    print(f"warm_ratio={figures[max(sizes)]['warm_ratio']:.3f}")
+        print(f"copy_ratio_{named.get(n, n)}={figures[str(n)]['copy_ratio']:.3f}")
+    quoted = figures[f"{min(sizes)}_quoted"]
+    print(f"copy_ratio_{named.get(min(sizes), min(sizes))}_quoted={quoted['copy_ratio']:.3f}")
+    print(f"warm_ratio={figures[str(max(sizes))]['warm_ratio']:.3f}")
+    print(f"warm_ratio_quoted={quoted['warm_ratio']:.3f}")
     print(f"file_overhead_s={overhead:.3f}")
-    print(f"memory_ratio={figures[max(sizes)]['rss'] / figures[min(sizes)]['rss']:.3f}")
+    print(f"memory_ratio={figures[str(max(sizes))]['rss'] / figures[str(min(sizes))]['rss']:.3f}")
 
 
 if __name__ == "__main__":

@@ -2,10 +2,11 @@
 
 The careful reading of a CSV export (``text_lines``) passes one physical line at a
 time through Python, which costs several times PostgreSQL's COPY of the same rows.
-Most lines of an export are plain: no quote, no NUL, no carriage return other than
-the one ending the line, none near the length limits. A plain line is a CSV record
-by itself, its cells the line split at the commas, so a block of plain lines is
-split in C at once. Every other line is read as ``readline`` of a file opened with
+Most lines of an export are plain: no NUL, no carriage return other than the one
+ending the line, none near the length limits. A block of plain lines is split into
+cells in C at once: at the commas when no line holds a quote, else by ``csv.reader``
+(``text_lines``), which gives back the lines from the first whose quote runs on past
+its end. Every other line is read as ``readline`` of a file opened with
 ``newline=''`` reads it, from the same decoded text.
 
 The decoding is done here, in blocks, so a byte the encoding cannot read is
@@ -46,6 +47,7 @@ class DecodedText:
         self.raw, self.encoding = raw, encoding
         self.decoder = codecs.getincrementaldecoder(encoding)("strict")
         self.text, self.pos = "", 0
+        self.block_start, self.quoted = 0, False  # of the last block of plain lines
         self.ended = False
         self.bytes_read = 0
 
@@ -106,17 +108,16 @@ class DecodedText:
 
     def _first_not_plain(self, end: int) -> int:
         """Where, before ``end``, the first character that makes a line not plain is
-        (-1 if none): a quote (a cell may then hold commas and line breaks), a NUL
-        (the careful reading marks it), a carriage return not before "\\n"."""
+        (-1 if none): a NUL (the careful reading marks it), a carriage return not
+        before "\\n"."""
         text, pos = self.text, self.pos
-        found = [i for i in (text.find('"', pos, end), text.find("\x00", pos, end)) if i >= 0]
-        # Only up to the first quote or NUL: a file of quoted lines costs a line a look.
-        until = min([*found, end - 1]) + 1  # with the character after, for a "\r\n"
+        nul = text.find("\x00", pos, end)
+        until = end if nul < 0 else nul + 1  # with the character after, for a "\r\n"
         if text.count("\r", pos, until) != text.count("\r\n", pos, until):
             lone = _LONE_CR.search(text, pos, until)
             if lone is not None:
-                found.append(lone.start())
-        return min(found, default=-1)
+                return lone.start()
+        return nul
 
     def plain_lines(self, longest: int) -> list[str] | None:
         """The plain lines from here on, without their line ends, each at most
@@ -141,6 +142,7 @@ class DecodedText:
             if not cut:
                 return None
         block = self.text[self.pos:cut]
+        self.block_start, self.quoted = self.pos, '"' in block
         lines = _split_lines(block)
         if block.endswith("\n"):
             lines.pop()
@@ -148,8 +150,15 @@ class DecodedText:
             lines = lines[:next(i for i, line in enumerate(lines) if len(line) > longest)]
             if not lines:
                 return None
-            cut = self.pos
-            for _ in lines:
-                cut = self.text.index("\n", cut) + 1
+            self.give_back(len(lines))
+            return lines
         self.pos = cut
         return lines
+
+    def give_back(self, kept: int) -> None:
+        """Of the last block of plain lines keep the first ``kept`` (each ends in a
+        line break): the next read starts at the line after them."""
+        cut = self.block_start
+        for _ in range(kept):
+            cut = self.text.index("\n", cut) + 1
+        self.pos = cut

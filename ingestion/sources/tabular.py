@@ -306,7 +306,7 @@ def iter_rows(layout: ReportLayout, config: SourceConfig, extract: Extract | Non
         layout.limits.cells_per_row
 
     def plain(block: PlainLines) -> RowBlock | None:
-        rows = [line.split(",") for line in block.lines]
+        rows = block.cells()
         if set(map(len, rows)) != {layout.header_cells}:
             return None
         columns = list(zip(*rows, strict=True))
@@ -339,7 +339,7 @@ def iter_rows(layout: ReportLayout, config: SourceConfig, extract: Extract | Non
             # The titles and the header end inside this block: the rest is data.
             above = layout.header_row - index
             skip_lines(above)
-            index, item = layout.header_row, PlainLines(item.first + above, item.lines[above:])
+            index, item = layout.header_row, item.after(above)
         if type(item) is PlainLines and plain_ok and index >= layout.header_row:
             block = plain(item)
             if block is not None:

@@ -8,8 +8,10 @@ into its lines: the broken line is quarantined, the lines after it are read agai
 as records of their own. Nothing disappears into a neighbour.
 
 Plain lines (``decoded_text``) skip the tap: each is a record on its own, split at
-its commas, which is what csv.reader makes of it; the careful reading takes over at
-the first line that is not plain, for one record at a time.
+its commas, which is what csv.reader makes of it, or, in a block with a quote, by
+csv.reader over the block's lines at once; the careful reading takes over at the
+first line that is not plain or whose quote runs on past its end, for one record
+at a time.
 """
 
 from __future__ import annotations
@@ -36,14 +38,41 @@ class Record:
 @dataclass
 class PlainLines:
     """Consecutive plain lines (see ``decoded_text``): each a record by itself, its
-    cells the line split at the commas."""
+    cells the line split at the commas, or as csv.reader read them (``quoted``)."""
 
     first: int  # physical line of the first
     lines: list[str]  # without their line ends
+    quoted: list[list[str]] | None = None  # the cells of each line, if a line has a quote
+
+    def cells(self) -> list[list[str]]:
+        """Each line's cells (an empty line's: [""] split, [] read as CSV)."""
+        if self.quoted is not None:
+            return self.quoted
+        return [line.split(",") for line in self.lines]
+
+    def after(self, skipped: int) -> PlainLines:
+        return PlainLines(self.first + skipped, self.lines[skipped:],
+                          self.quoted and self.quoted[skipped:])
 
     def records(self, limits: Limits) -> Iterator[Record]:
-        for i, body in enumerate(self.lines):
-            yield _record(self.first + i, 1, body.split(",") if body else [], limits)
+        for i, (body, cells) in enumerate(zip(self.lines, self.cells(), strict=True)):
+            yield _record(self.first + i, 1, cells if body else [], limits)
+
+
+def _lines_read_alone(lines: list[str]) -> list[list[str]]:
+    """The cells of the leading lines that csv.reader reads as a record each: up to
+    the first whose quote runs on past its end (or that it cannot read)."""
+    # The empty line after the last is read into it when its quote runs on.
+    reader = csv.reader([*lines, ""])
+    rows: list[list[str]] = []
+    try:
+        for cells in reader:
+            if len(rows) == len(lines) or reader.line_num != len(rows) + 1:
+                break
+            rows.append(cells)
+    except csv.Error:
+        pass
+    return rows
 
 
 def one_by_one(items: Iterable[Record | PlainLines], limits: Limits) -> Iterator[Record]:
@@ -160,8 +189,14 @@ def csv_records(fh: BinaryIO, limits: Limits, encoding: str,
             lines = text.plain_lines(longest)
             if lines == []:
                 return
-            if lines is not None:
-                yield PlainLines(tap.count + 1, lines)
+            quoted = None
+            if lines and text.quoted:
+                quoted = _lines_read_alone(lines)
+                if len(quoted) < len(lines):
+                    text.give_back(len(quoted))
+                    lines = lines[:len(quoted)]
+            if lines:
+                yield PlainLines(tap.count + 1, lines, quoted)
                 tap.count += len(lines)
                 continue
         first = tap.count + 1
