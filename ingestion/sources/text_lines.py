@@ -38,21 +38,21 @@ class Record:
 @dataclass
 class PlainLines:
     """Consecutive plain lines (see ``decoded_text``): each a record by itself, its
-    cells the line split at the commas, or as csv.reader read them (``quoted``)."""
+    cells the line split at the commas, or as csv.reader read them (``csv_cells``)."""
 
     first: int  # physical line of the first
     lines: list[str]  # without their line ends
-    quoted: list[list[str]] | None = None  # the cells of each line, if a line has a quote
+    csv_cells: list[list[str]] | None = None  # each line's cells, if a line has a quote
 
     def cells(self) -> list[list[str]]:
         """Each line's cells (an empty line's: [""] split, [] read as CSV)."""
-        if self.quoted is not None:
-            return self.quoted
+        if self.csv_cells is not None:
+            return self.csv_cells
         return [line.split(",") for line in self.lines]
 
     def after(self, skipped: int) -> PlainLines:
         return PlainLines(self.first + skipped, self.lines[skipped:],
-                          self.quoted and self.quoted[skipped:])
+                          self.csv_cells and self.csv_cells[skipped:])
 
     def records(self, limits: Limits) -> Iterator[Record]:
         for i, (body, cells) in enumerate(zip(self.lines, self.cells(), strict=True)):
@@ -189,14 +189,14 @@ def csv_records(fh: BinaryIO, limits: Limits, encoding: str,
             lines = text.plain_lines(longest)
             if lines == []:
                 return
-            quoted = None
+            cells = None
             if lines and text.quoted:
-                quoted = _lines_read_alone(lines)
-                if len(quoted) < len(lines):
-                    text.give_back(len(quoted))
-                    lines = lines[:len(quoted)]
+                cells = _lines_read_alone(lines)
+                if len(cells) < len(lines):
+                    text.give_back(len(cells))
+                    lines = lines[:len(cells)]
             if lines:
-                yield PlainLines(tap.count + 1, lines, quoted)
+                yield PlainLines(tap.count + 1, lines, cells)
                 tap.count += len(lines)
                 continue
         first = tap.count + 1
