@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -19,6 +20,7 @@ from ingestion.limits import limits as current_limits
 from ingestion.sources import decoded_text, get_source, tabular
 from ingestion.sources.base import LineTally, ReportFormatError
 from ingestion.sources.decoded_text import DecodedText
+from ingestion.sources.json_records import as_text
 from ingestion.sources.tabular import file_records, read_layout, read_tabular
 from ingestion.sources.text_lines import PlainLines, Record, csv_records, one_by_one
 from ingestion.text import to_cp1258_form
@@ -209,3 +211,12 @@ def test_a_stray_byte_in_a_small_utf8_export_is_reported_as_utf8_on_its_line(tmp
     # Windows-1258 text still reads as Windows-1258.
     path.write_bytes(to_cp1258_form(rows.decode()).encode("cp1258"))
     assert tabular.detect_encoding(path) == "cp1258"
+
+
+@SETTINGS
+@given(value=st.lists(st.text(max_size=6), max_size=4) | st.lists(
+    st.text(max_size=3) | st.integers() | st.none(), max_size=3))
+def test_a_json_list_lands_as_the_json_text_it_was(value):
+    """Lists of texts are written once per distinct list; the text is json.dumps's."""
+    assert as_text(value) == json.dumps(value, ensure_ascii=False)
+    assert as_text(list(value)) == as_text(value)  # again, from the remembered text
