@@ -240,9 +240,26 @@ def read_layout(path: Path, config: SourceConfig, limits: Limits | None = None
             return ReportLayout(path, encoding, row, names, keep, exclude_at, width,
                                 _period_from_titles(titles, config), limits)
         titles.extend(c for c in cells if c.strip())
+    separator = _other_separator(head, config, needed)
+    if separator is not None:
+        raise ReportFormatError(
+            f"the cells are separated by {separator!r}, not commas (Excel saves CSV so "
+            "on a Windows set to Vietnamese, where the comma is the decimal mark): "
+            "export it as 'CSV UTF-8 (comma delimited)' or as XLSX", "csv_delimiter")
     raise ReportFormatError(
         f"no header row with the {config.source} columns in the first "
         f"{config.title_marker_rows} rows", "header_found")
+
+
+def _other_separator(head: list[list[str]], config: SourceConfig, needed: int) -> str | None:
+    """The separator (';' or a tab) that splits a row of the file's head into the
+    source's header, when commas do not."""
+    for separator in (";", "\t"):
+        for cells in head:
+            line = ",".join(cells)  # the row as written, near enough to split again
+            if sum(1 for c in line.split(separator) if config.canonical(c)) >= needed:
+                return separator
+    return None
 
 
 def iter_rows(layout: ReportLayout, config: SourceConfig, extract: Extract | None = None,

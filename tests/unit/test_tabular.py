@@ -1,3 +1,4 @@
+import re
 from datetime import date
 
 import pytest
@@ -79,6 +80,15 @@ def test_file_without_header_is_a_format_error_naming_the_rule(tmp_path):
     with pytest.raises(ReportFormatError, match=r"no header row.*header_found") as info:
         read_layout(path, CONFIG)
     assert info.value.rule == "header_found"
+
+
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_a_file_separated_otherwise_is_refused_saying_so(tmp_path, separator):
+    """Excel on a Windows set to Vietnamese saves CSV with semicolons."""
+    lines = [line.replace(",", separator) for line in REPORT]
+    with pytest.raises(ReportFormatError, match=re.escape(f"separated by {separator!r}")) as info:
+        read_layout(write(tmp_path / "r.csv", lines), CONFIG)
+    assert info.value.rule == "csv_delimiter"
 
 
 def test_row_longer_than_its_header_is_marked_unreadable(tmp_path):
