@@ -325,7 +325,10 @@ def validate_table(url: str, schema: str, table: str, suite_name: str,
 # column rule (LIMIT 20 reads the whole table when nothing is unexpected, 1.9 s of
 # 7.1 s on a million events), and the rows of a failed rule come from the rerun.
 _BASIC = {"result_format": "BASIC", "partial_unexpected_count": 0}
-_COMPLETE = {"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_KEY]}
+# GX's COMPLETE format lists only partial_unexpected_count (20 by default) rows'
+# indexes: every one is asked for.
+_COMPLETE = {"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_KEY],
+             "partial_unexpected_count": 2**31 - 1}
 
 
 def _parameterised(expectations: list[dict[str, Any]]) -> frozenset[str]:
@@ -424,28 +427,59 @@ def _sort_failures(url: str, schema: str, table: str, suite_name: str,
                 target.append(
                     RuleFailure(rule, cfg["type"], column, observed, meta.get("description", "")))
                 continue
-            failure = RuleFailure(rule, cfg["type"], column, None, meta.get("description", ""))
-            if "unexpected_rows_query" in kwargs:
-                hits = _rows_from_query(conn, qualified, kwargs["unexpected_rows_query"])
-                for row_number, named, value in hits:
-                    outcome.row_failures[row_number].append(
-                        RuleFailure(failure.rule, failure.expectation, named or column, value,
-                                    failure.description))
-            elif "unexpected_index_list" in res_body:
-                for item in res_body["unexpected_index_list"]:
-                    value = _plain(item.get(kwargs["column"])) if "column" in kwargs else None
-                    outcome.row_failures[item[ROW_KEY]].append(
-                        RuleFailure(failure.rule, failure.expectation, column, value,
-                                    failure.description))
-            else:
-                keys = [k for k in res_body.get("unexpected_list", []) if isinstance(k, dict)]
-                if not keys:
-                    # A row-level rule that names no rows cannot quarantine: reject instead.
-                    outcome.table_failures.append(failure)
-                    continue
-                for row_number, key in _rows_with_keys(conn, qualified, keys).items():
-                    outcome.row_failures[row_number].append(
-                        RuleFailure(failure.rule, failure.expectation, column, key,
-                                    failure.description))
+            description = meta.get("description", "")
+            hits = _failing_rows(conn, qualified, cfg["type"], kwargs, res_body, column)
+            counted = outcome.results[-1]["unexpected_count"]
+            if not hits or (isinstance(counted, int) and len(hits) < counted):
+                # Quarantining fewer rows than failed would load the others: the file
+                # is refused instead.
+                outcome.table_failures.append(RuleFailure(
+                    rule, cfg["type"], column,
+                    f"{counted} rows failed, {len(hits)} could be named", description))
+                continue
+            for row_number, named, value in hits:
+                outcome.row_failures[row_number].append(
+                    RuleFailure(rule, cfg["type"], named, value, description))
     outcome.document = _trimmed(document)
     return outcome
+
+
+def _failing_rows(conn: psycopg.Connection, table: sql.Composable, kind: str,
+                  kwargs: dict[str, Any], result: dict[str, Any], column: str | None
+                  ) -> list[tuple[int, str | None, Any]]:
+    """Every row a failed row-level rule names: (row, column, value). GX lists at most
+    a few hundred of them in a result's ``unexpected_list`` whatever the format, so
+    rules that name rows by value are looked up here in full."""
+    if "unexpected_rows_query" in kwargs:
+        return [(row, named or column, value) for row, named, value
+                in _rows_from_query(conn, table, kwargs["unexpected_rows_query"])]
+    if kind == "expect_compound_columns_to_be_unique":
+        return [(row, column, key) for row, key
+                in _duplicated_rows(conn, table, kwargs["column_list"]).items()]
+    if "unexpected_index_list" in result:
+        return [(item[ROW_KEY], column,
+                 _plain(item.get(kwargs["column"])) if "column" in kwargs else None)
+                for item in result["unexpected_index_list"]]
+    keys = [k for k in result.get("unexpected_list", []) if isinstance(k, dict)]
+    return [(row, column, key) for row, key in _rows_with_keys(conn, table, keys).items()]
+
+
+def _duplicated_rows(conn: psycopg.Connection, table: sql.Composable,
+                     columns: list[str]) -> dict[int, dict[str, Any]]:
+    """The rows whose combination of ``columns`` occurs more than once, as GX's
+    compound uniqueness counts them (a row with every one of them null is ignored)."""
+    cols = [sql.Identifier(c) for c in sorted(columns)]
+    some = sql.SQL(" or ").join(sql.SQL("{} is not null").format(c) for c in cols)
+    q = sql.SQL(
+        "select b.{k}, {texts} from {table} as b join ("
+        "select {cols} from {table} where {some} group by {cols} having count(*) > 1"
+        ") as d on {same}"
+    ).format(
+        k=sql.Identifier(ROW_KEY), table=table, some=some,
+        cols=sql.SQL(", ").join(cols),
+        texts=sql.SQL(", ").join(sql.SQL("b.{}::text").format(c) for c in cols),
+        same=sql.SQL(" and ").join(
+            sql.SQL("b.{c} is not distinct from d.{c}").format(c=c) for c in cols),
+    )
+    return {row[0]: dict(zip(sorted(columns), row[1:], strict=True))
+            for row in conn.execute(q)}

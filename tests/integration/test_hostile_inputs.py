@@ -200,3 +200,52 @@ def test_warehouse_lost_mid_load_is_one_line_and_the_next_load_recovers(
     statuses = [b["status"] for b in rows(warehouse_url,
                                           "select status from meta.batches order by batch_id")]
     assert statuses == ["failed", "loaded"]
+
+
+def test_every_failing_row_is_quarantined_however_many_fail(warehouse_url, tmp_path):
+    """GX's results list 20 failing rows of a column rule and 200 keys of a uniqueness
+    rule. 300 events exported twice and 60 unknown channels: every one of them
+    quarantined, none loaded (before, 200 doubled rows and 40 bad channels loaded)."""
+    path = hostile.edit(hostile.document_log(tmp_path, per_agency=60), lambda lines: [
+        *lines[:-1],
+        *lines[1:301],  # the first 300 events again
+        lines[-1],
+    ])
+    hostile.edit(path, lambda lines: [
+        lines[0], *(hostile._cell(line, 3, "Fax") for line in lines[400:460]),
+        *lines[1:400], *lines[460:]])
+    result = ingest_file("document_logs", path)
+    batch = last_batch(warehouse_url)
+    assert_balanced(batch)
+    with psycopg.connect(warehouse_url) as conn:
+        doubled = conn.execute(
+            "select count(*) from (select 1 from raw.document_events group by document_id, "
+            "agency_code, direction having count(*) > 1) as d").fetchone()[0]
+        fax = conn.execute("select count(*) from raw.document_events "
+                           "where channel = 'Fax'").fetchone()[0]
+        rules = dict(conn.execute(
+            "select f ->> 'rule', count(distinct _row_number) from quarantine.document_events, "
+            "jsonb_array_elements(failures) as f group by 1").fetchall())
+    assert (doubled, fax) == (0, 0)
+    assert rules["enum_value"] == 60
+    assert rules["natural_key_unique"] >= 2 * 290  # both copies; a few are state secrets
+    assert result.rows_quarantined == batch["rows_quarantined"] >= 60 + 2 * 290
+
+
+def test_a_rule_naming_fewer_rows_than_failed_refuses_the_file(warehouse_url):
+    """Should a result ever name fewer rows than it counts, the file is refused rather
+    than the rows it did not name loaded."""
+    from ingestion.validation import _sort_failures
+
+    result = {"expectation_config": {
+        "type": "expect_column_values_to_be_in_set",
+        "kwargs": {"column": "channel", "value_set": ["Giấy"]},
+        "meta": {"rule": "enum_value"}},
+        "success": False,
+        "result": {"unexpected_count": 5,
+                   "unexpected_index_list": [{"_row_number": 1, "channel": "Fax"}]}}
+    outcome = _sort_failures(warehouse_url, "landing", "none", "document_logs",
+                             {"results": [result]})
+    assert not outcome.row_failures
+    (failure,) = outcome.table_failures
+    assert (failure.rule, failure.value) == ("enum_value", "5 rows failed, 1 could be named")
