@@ -349,11 +349,13 @@ def _key(expectation: dict[str, Any], filled: frozenset[str]) -> str:
 
 def _needs_row_list(result: dict[str, Any]) -> bool:
     """A failed row-level rule whose rows GX lists (not an unexpected-rows query,
-    which is run again here in full)."""
+    which is run again here in full, nor a uniqueness rule, whose rows are found
+    here: see _failing_rows)."""
     cfg = result["expectation_config"]
     return (not result["success"] and _exception_message(result) is None
             and (cfg.get("meta") or {}).get("level", "row") == "row"
-            and "unexpected_rows_query" not in cfg["kwargs"])
+            and "unexpected_rows_query" not in cfg["kwargs"]
+            and cfg["type"] not in _ROWS_FOUND_HERE)
 
 
 def _with_query_values(expectations: list[dict[str, Any]],
@@ -444,6 +446,9 @@ def _sort_failures(url: str, schema: str, table: str, suite_name: str,
     return outcome
 
 
+_ROWS_FOUND_HERE = {"expect_compound_columns_to_be_unique"}
+
+
 def _failing_rows(conn: psycopg.Connection, table: sql.Composable, kind: str,
                   kwargs: dict[str, Any], result: dict[str, Any], column: str | None
                   ) -> list[tuple[int, str | None, Any]]:
@@ -453,7 +458,7 @@ def _failing_rows(conn: psycopg.Connection, table: sql.Composable, kind: str,
     if "unexpected_rows_query" in kwargs:
         return [(row, named or column, value) for row, named, value
                 in _rows_from_query(conn, table, kwargs["unexpected_rows_query"])]
-    if kind == "expect_compound_columns_to_be_unique":
+    if kind in _ROWS_FOUND_HERE:
         return [(row, column, key) for row, key
                 in _duplicated_rows(conn, table, kwargs["column_list"]).items()]
     if "unexpected_index_list" in result:
