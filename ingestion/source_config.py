@@ -24,13 +24,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache
 
 import yaml
 
 from ingestion import CONFIG_DIR
 from ingestion.personal_data import pseudonymise
-from ingestion.text import fold, normalise_count, normalise_decimal, normalise_timestamp
+from ingestion.text import (
+    fold,
+    normalise_count,
+    normalise_decimal,
+    normalise_timestamp,
+    remembered,
+)
 
 RAW_CASTS = {
     "text": "{}",
@@ -66,11 +72,11 @@ class Column:
         # Enumerations and people repeat across millions of rows: remember answers.
         if self.type == "enum":
             values = self.values
-            return lru_cache(maxsize=4096)(lambda v: values.get(fold(v), v.strip()))
+            return remembered(lambda v: values.get(fold(v), v.strip()), 4096)
         if self.type == "timestamp":
             return normalise_timestamp
         if self.type == "personal":
-            return lru_cache(maxsize=65536)(lambda v: pseudonymise(v) if v.strip() else "")
+            return remembered(lambda v: pseudonymise(v) if v.strip() else "", 65536)
         return str.strip
 
 

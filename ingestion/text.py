@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
+from typing import TypeVar
 
+T = TypeVar("T")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 # 1.234.567 (dot thousands) or a plain run of digits, optionally negative.
 _VN_INT = re.compile(r"^-?(\d{1,3}(\.\d{3})+|\d+)$")
@@ -19,10 +22,27 @@ def strip_diacritics(text: str) -> str:
     return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
 
 
-@lru_cache(maxsize=65536)
-def fold(text: str) -> str:
-    """A comparison key for headers and labels: ascii, lower case, single spaces."""
+# Texts up to this long are remembered by the readers' caches: any name, address,
+# label or time is shorter, and a hostile file's megabyte cells cannot fill the memory.
+SHORT = 256
+
+
+def remembered(work: Callable[[str], T], maxsize: int) -> Callable[[str], T]:
+    """``work`` with its answers for up to ``maxsize`` short texts remembered; a longer
+    text is worked out each time."""
+    cached = lru_cache(maxsize=maxsize)(work)
+
+    def answer(text: str) -> T:
+        return cached(text) if len(text) <= SHORT else work(text)
+    return answer
+
+
+def _fold(text: str) -> str:
     return _NON_WORD.sub(" ", strip_diacritics(text).lower()).strip()
+
+
+fold = remembered(_fold, 65536)
+fold.__doc__ = "A comparison key for headers and labels: ascii, lower case, single spaces."
 
 
 _VN_DECIMAL = re.compile(r"^\d+([.,]\d+)?$")

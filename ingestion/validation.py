@@ -206,23 +206,41 @@ def _rows_with_keys(conn: psycopg.Connection, table: sql.Composable,
     if not keys:
         return {}
     columns = sorted(keys[0])
-    # One query however many keys: the keys go in as JSON, matched null-safely.
-    q = sql.SQL(
-        "select b.{k}, {cols} from {table} as b "
-        "join (select distinct * from jsonb_to_recordset(%s) as k({decl})) as k "
-        "on {cond}"
-    ).format(
-        k=sql.Identifier(ROW_KEY),
-        cols=sql.SQL(", ").join(sql.SQL("k.{}").format(sql.Identifier(c)) for c in columns),
-        table=table,
-        decl=sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(c)) for c in columns),
-        cond=sql.SQL(" and ").join(
-            sql.SQL("b.{c}::text is not distinct from k.{c}").format(c=sql.Identifier(c))
+    # One query however many keys: the keys go in as JSON, matched as text.
+    given = sql.SQL("select distinct * from jsonb_to_recordset(%s) as k({decl})").format(
+        decl=sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(c)) for c in columns))
+    return _rows_matching(conn, table, columns, given, "::text", (Jsonb(
+        [{c: None if k[c] is None else str(k[c]) for c in columns} for k in keys]),))
+
+
+def _duplicated_rows(conn: psycopg.Connection, table: sql.Composable,
+                     columns: list[str]) -> dict[int, dict[str, Any]]:
+    """The rows whose combination of ``columns`` occurs more than once, as GX's
+    compound uniqueness counts them (a row with every one of them null is ignored)."""
+    cols = [sql.Identifier(c) for c in columns]
+    duplicated = sql.SQL(
+        "select {cols} from {table} where {some} group by {cols} having count(*) > 1"
+    ).format(cols=sql.SQL(", ").join(cols), table=table,
+             some=sql.SQL(" or ").join(sql.SQL("{} is not null").format(c) for c in cols))
+    return _rows_matching(conn, table, columns, duplicated)
+
+
+def _rows_matching(conn: psycopg.Connection, table: sql.Composable, columns: list[str],
+                   keys: sql.Composable, cast: str = "", params: tuple = ()
+                   ) -> dict[int, dict[str, Any]]:
+    """Row number -> ``columns`` as text, of each row of ``table`` whose ``columns``
+    (with ``cast``) equal those of a row of the ``keys`` query, nulls matching nulls."""
+    columns = sorted(columns)
+    q = sql.SQL("select b.{k}, {texts} from {table} as b join ({keys}) as k on {same}").format(
+        k=sql.Identifier(ROW_KEY), table=table, keys=keys,
+        texts=sql.SQL(", ").join(sql.SQL("b.{}::text").format(sql.Identifier(c))
+                                 for c in columns),
+        same=sql.SQL(" and ").join(
+            sql.SQL("b.{c}" + cast + " is not distinct from k.{c}").format(c=sql.Identifier(c))
             for c in columns),
     )
     return {row[0]: dict(zip(columns, row[1:], strict=True))
-            for row in conn.execute(q, (Jsonb([{c: None if k[c] is None else str(k[c])
-                                                for c in columns} for k in keys]),))}
+            for row in conn.execute(q, params)}
 
 
 # Per-row lists can hold a million entries; the warehouse keeps the rows elsewhere.
@@ -405,13 +423,14 @@ def _sort_failures(url: str, schema: str, table: str, suite_name: str,
             meta, kwargs = cfg.get("meta") or {}, cfg["kwargs"]
             column = _column_of(kwargs) or meta.get("column")
             rule, level = meta.get("rule", cfg["type"]), meta.get("level", "row")
+            # Unexpected-rows rules report their count as the observed value.
+            counted = (res_body.get("observed_value") if "unexpected_rows_query" in kwargs
+                       else res_body.get("unexpected_count"))
             outcome.results.append({
                 "expectation_type": cfg["type"], "rule": rule, "level": level,
                 "column_name": column, "success": bool(d["success"]),
                 "element_count": res_body.get("element_count"),
-                # Unexpected-rows rules report their count as the observed value.
-                "unexpected_count": res_body.get("observed_value")
-                if "unexpected_rows_query" in kwargs else res_body.get("unexpected_count"),
+                "unexpected_count": counted,
                 "observed_value": res_body.get("observed_value"),
                 "kwargs": kwargs,
             })
@@ -431,7 +450,6 @@ def _sort_failures(url: str, schema: str, table: str, suite_name: str,
                 continue
             description = meta.get("description", "")
             hits = _failing_rows(conn, qualified, cfg["type"], kwargs, res_body, column)
-            counted = outcome.results[-1]["unexpected_count"]
             if not hits or (isinstance(counted, int) and len(hits) < counted):
                 # Quarantining fewer rows than failed would load the others: the file
                 # is refused instead.
@@ -468,23 +486,3 @@ def _failing_rows(conn: psycopg.Connection, table: sql.Composable, kind: str,
     keys = [k for k in result.get("unexpected_list", []) if isinstance(k, dict)]
     return [(row, column, key) for row, key in _rows_with_keys(conn, table, keys).items()]
 
-
-def _duplicated_rows(conn: psycopg.Connection, table: sql.Composable,
-                     columns: list[str]) -> dict[int, dict[str, Any]]:
-    """The rows whose combination of ``columns`` occurs more than once, as GX's
-    compound uniqueness counts them (a row with every one of them null is ignored)."""
-    cols = [sql.Identifier(c) for c in sorted(columns)]
-    some = sql.SQL(" or ").join(sql.SQL("{} is not null").format(c) for c in cols)
-    q = sql.SQL(
-        "select b.{k}, {texts} from {table} as b join ("
-        "select {cols} from {table} where {some} group by {cols} having count(*) > 1"
-        ") as d on {same}"
-    ).format(
-        k=sql.Identifier(ROW_KEY), table=table, some=some,
-        cols=sql.SQL(", ").join(cols),
-        texts=sql.SQL(", ").join(sql.SQL("b.{}::text").format(c) for c in cols),
-        same=sql.SQL(" and ").join(
-            sql.SQL("b.{c} is not distinct from d.{c}").format(c=c) for c in cols),
-    )
-    return {row[0]: dict(zip(sorted(columns), row[1:], strict=True))
-            for row in conn.execute(q)}

@@ -27,7 +27,7 @@ from ingestion.sources.base import (
     invalid_values,
 )
 from ingestion.sources.text_lines import json_lines
-from ingestion.text import fold, printable
+from ingestion.text import SHORT, fold, printable
 
 
 def lookup(record: Any, paths: tuple[tuple[str, ...], ...]) -> Any:
@@ -51,7 +51,8 @@ def as_text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return str(value)
-    if type(value) is list and all(type(v) is str for v in value):
+    if type(value) is list and len(value) <= 32 and all(
+            type(v) is str and len(v) <= SHORT for v in value):
         return _texts_as_json(tuple(value))
     return json.dumps(value, ensure_ascii=False)
 

@@ -12,7 +12,7 @@ import fnmatch
 import hashlib
 import ipaddress
 from collections.abc import Iterator
-from functools import cache, lru_cache, partial
+from functools import cache, partial
 from pathlib import Path
 
 import yaml
@@ -24,7 +24,7 @@ from ingestion.sources.base import Extract, LineTally
 from ingestion.sources.json_records import parse_json_line, read_json_records
 from ingestion.sources.tabular import read_tabular
 from ingestion.sources.text_lines import json_lines
-from ingestion.text import fold
+from ingestion.text import fold, remembered
 
 
 @cache
@@ -47,10 +47,7 @@ def agency_for_asset(*candidates: str | None) -> str | None:
     return None
 
 
-@lru_cache(maxsize=1 << 16)
-def _agency_of(value: str) -> str | None:
-    """A million alerts name a few thousand assets and addresses: each is matched
-    against the map once (the match was ~60% of reading a Wazuh export)."""
+def _agency_match(value: str) -> str | None:
     nets, hosts = _asset_map()
     try:
         ip = ipaddress.ip_address(value)
@@ -58,6 +55,11 @@ def _agency_of(value: str) -> str | None:
         name = value.lower()
         return next((code for pattern, code in hosts if fnmatch.fnmatch(name, pattern)), None)
     return next((code for net, code in nets if ip in net), None)
+
+
+# A million alerts name a few thousand assets and addresses: each is matched against
+# the map once (the match was ~60% of reading a Wazuh export).
+_agency_of = remembered(_agency_match, 1 << 16)
 
 
 def severity(system: str, raw: str | None, maps: dict) -> str | None:
@@ -108,7 +110,7 @@ def read_soc_alerts(path: Path, config: SourceConfig) -> Extract:
     extract.stream = system
     cols = {name: i for i, name in enumerate(extract.columns)}
     # A few hundred distinct raw severities at most: each graded once.
-    grade = lru_cache(maxsize=4096)(partial(severity, system, maps=config.extra["severity_maps"]))
+    grade = remembered(partial(severity, system, maps=config.extra["severity_maps"]), 4096)
     inner = extract.rows
 
     def derived() -> Iterator[tuple[int, list[str | None]]]:
@@ -118,7 +120,8 @@ def read_soc_alerts(path: Path, config: SourceConfig) -> Extract:
                 continue
             get = values.__getitem__
             values[cols["source_system"]] = get(cols["source_system"]) or system
-            values[cols["severity"]] = grade(get(cols["severity_raw"]))
+            raw = get(cols["severity_raw"])
+            values[cols["severity"]] = None if raw is None else grade(raw)
             if not get(cols["alert_id"]):
                 key = "|".join(str(get(cols[c])) for c in
                                ("detected_at", "src_ip", "dest_ip", "signature"))

@@ -37,7 +37,7 @@ from ingestion.sources.text_lines import (
     one_by_one,
     split_lines,
 )
-from ingestion.text import Invalid, fold, nfc, printable
+from ingestion.text import SHORT, Invalid, fold, nfc, printable
 
 
 @dataclass
@@ -398,6 +398,8 @@ class _CellReader:
             return self._read(cell)
         value = self.memo.get(cell)
         if value is None:
+            if len(cell) > SHORT:  # not a value that repeats: worked out, not remembered
+                return self._read(cell)
             if len(self.memo) >= self.REMEMBERED:
                 self.memo.clear()
             value = self.memo[cell] = self._read(cell)
