@@ -30,6 +30,7 @@ class Limits:
     pull_body_bytes: int
     pull_pages: int
     pull_total_seconds: float
+    quarantine_share: float
 
 
 @cache

@@ -4,7 +4,8 @@ Steps, each leaving the ledger truthful:
 1. hash the file; the same file already loaded is recorded as ``skipped``;
 2. stream its rows as text with COPY into a landing table (PostgreSQL does the typing);
 3. run the source's Great Expectations suite on the landing table;
-4. table-level failure: the batch is ``rejected``, nothing reaches raw, the file stays;
+4. table-level failure, or more of its rows failing row rules than ``quarantine_share``
+   allows: the batch is ``rejected``, nothing reaches raw, the file stays;
 5. otherwise, in one transaction: earlier loads of the same (source, agency, period)
    are removed and marked ``superseded``, failing rows go to quarantine with their
    rules, the landing table with the rest becomes the batch's partition of raw
@@ -387,6 +388,7 @@ def _load_new_file(conn: psycopg.Connection, url: str, spec: SourceSpec, path: P
             failures = [f for f in failures if f.description != "expectation could not run"]
         _reject(conn, result, [Failure(f.rule, _table_failure_reason(spec.name, f))
                                for f in failures])
+    _refuse_if_mostly_failing(conn, result, outcome, path.name)
     if not part.decided:
         _reject(conn, result, [Failure(
             "partition_declared",
@@ -421,6 +423,35 @@ def _load_new_file(conn: psycopg.Connection, url: str, spec: SourceSpec, path: P
     for line in describe_row_failures(path.name, outcome):
         log.warning(line)
     return result
+
+
+def _refuse_if_mostly_failing(conn: psycopg.Connection, result: BatchResult,
+                              outcome: ValidationOutcome, file_name: str) -> None:
+    """Refuse a file most of whose rows fail row rules. Loaded, it would replace the
+    partition's earlier batch (a whole month of an agency's rows) with the few rows it
+    could load: a changed export format, a wrong column mapping or a registry that lacks
+    the agencies would empty the month in the marts, warnings aside."""
+    rows = result.rows_read - result.rows_excluded
+    failing = len(outcome.row_failures)
+    allowed = limits().quarantine_share
+    if not rows or failing <= allowed * rows:
+        return
+    rules = Counter(f.rule for fs in outcome.row_failures.values() for f in fs)
+    described = describe_row_failures(file_name, outcome)
+    for line in described[:_REFUSED_LINES_LOGGED]:  # with -v; the reason names the first
+        log.info(line)
+    first = min(outcome.row_failures)
+    f = outcome.row_failures[first][0]
+    _reject(conn, result, [Failure("quarantine_share", (
+        f"{failing} of {rows} rows fail row rules ({failing / rows:.0%}: "
+        + ", ".join(f"{rule} x{n}" for rule, n in rules.most_common(3))
+        + f"; the first, line {first}: column {f.column}: rule {f.rule}, value "
+        f"{_short(repr(f.value), 80)}), more than the {allowed:.0%} a file may lose to "
+        "quarantine: the export looks broken as a whole, so nothing was loaded and the "
+        "month's earlier load, if any, stays"))])
+
+
+_REFUSED_LINES_LOGGED = 20  # a refused million-row file need not log every failure
 
 
 def _count_lines(tally: LineTally | None, outcome: ValidationOutcome,

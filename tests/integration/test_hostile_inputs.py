@@ -14,7 +14,7 @@ import pytest
 
 from dti.cli.main import main
 from dti.dbt_project import run_dbt
-from ingestion.load import ingest_file
+from ingestion.load import BatchRejected, ingest_file
 from tests import hostile
 from tests.integration.helpers import rows
 
@@ -205,8 +205,9 @@ def test_warehouse_lost_mid_load_is_one_line_and_the_next_load_recovers(
 def test_every_failing_row_is_quarantined_however_many_fail(warehouse_url, tmp_path):
     """GX's results list 20 failing rows of a column rule and 200 keys of a uniqueness
     rule. 300 events exported twice and 60 unknown channels: every one of them
-    quarantined, none loaded (before, 200 doubled rows and 40 bad channels loaded)."""
-    path = hostile.edit(hostile.document_log(tmp_path, per_agency=60), lambda lines: [
+    quarantined, none loaded (before, 200 doubled rows and 40 bad channels loaded).
+    The log is long enough that they stay under quarantine_share."""
+    path = hostile.edit(hostile.document_log(tmp_path, per_agency=120), lambda lines: [
         *lines[:-1],
         *lines[1:301],  # the first 300 events again
         lines[-1],
@@ -230,6 +231,56 @@ def test_every_failing_row_is_quarantined_however_many_fail(warehouse_url, tmp_p
     assert rules["enum_value"] == 60
     assert rules["natural_key_unique"] >= 2 * 290  # both copies; a few are state secrets
     assert result.rows_quarantined == batch["rows_quarantined"] >= 60 + 2 * 290
+
+
+def _channels_unknown(path: Path, share: float) -> Path:
+    """The log with the channel of its first ``share`` of records made unknown."""
+    def change(lines: list[str]) -> list[str]:
+        bad = int((len(lines) - 2) * share)
+        return [lines[0], *(hostile._cell(line, 3, "Fax") for line in lines[1:1 + bad]),
+                *lines[1 + bad:]]
+    return hostile.edit(path, change)
+
+
+def test_a_re_export_mostly_failing_is_refused_and_the_month_stays(warehouse_url, tmp_path,
+                                                                   capsys):
+    """A month loaded, then a re-export of it whose every channel is unknown (a changed
+    export format): loaded, it would have replaced the month's rows with none. It is
+    refused in one line naming the share, the rule and the first failing line, and the
+    month's load stays whole."""
+    (tmp_path / "good").mkdir()
+    (tmp_path / "broken").mkdir()
+    good = ingest_file("document_logs", hostile.document_log(tmp_path / "good"))
+    broken = _channels_unknown(hostile.document_log(tmp_path / "broken"), 1.0)
+    status, out, err = ingest_cli(capsys, "document_logs", broken)
+    assert (status, out, len(err)) == (1, [], 1), err
+    assert err[0].startswith("REJECTED qlvb_2025-04.csv: ")
+    assert "rows fail row rules (100%: enum_value x" in err[0]
+    assert "the first, line 2: column channel: rule enum_value, value 'Fax'" in err[0]
+    assert err[0].endswith("(rule: quarantine_share)")
+    assert rows(warehouse_url, "select batch_id, status from meta.batches order by 1") == [
+        {"batch_id": good.batch_id, "status": "loaded"},
+        {"batch_id": last_batch(warehouse_url)["batch_id"], "status": "rejected"}]
+    assert raw_counts(warehouse_url)["document_events"] == good.rows_loaded > 500
+    assert rows(warehouse_url, "select count(*) as n from quarantine.document_events") == [
+        {"n": 0}]
+
+
+def test_quarantine_share_is_a_limit(warehouse_url, tmp_path, monkeypatch):
+    """A tenth of the records failing loads the rest by default; with the limit set
+    below a tenth (DTI_LIMIT_QUARANTINE_SHARE), the same file is refused."""
+    path = _channels_unknown(hostile.document_log(tmp_path), 0.1)
+    loaded = ingest_file("document_logs", path)
+    assert loaded.status == "loaded" and loaded.rows_quarantined >= 50
+    share = loaded.rows_quarantined / (loaded.rows_read - loaded.rows_excluded)
+    monkeypatch.setenv("DTI_LIMIT_QUARANTINE_SHARE", str(share - 0.01))
+    hostile.edit(path, lambda lines: [*lines, ""])  # another file, the same records
+    with pytest.raises(BatchRejected) as refused:
+        ingest_file("document_logs", path)
+    assert [f.rule for f in refused.value.failures] == ["quarantine_share"]
+    monkeypatch.setenv("DTI_LIMIT_QUARANTINE_SHARE", str(share))  # at the limit: loads
+    hostile.edit(path, lambda lines: [*lines, ""])
+    assert ingest_file("document_logs", path).rows_quarantined == loaded.rows_quarantined
 
 
 def test_a_rule_naming_fewer_rows_than_failed_refuses_the_file(warehouse_url):
