@@ -27,22 +27,36 @@ def strip_diacritics(text: str) -> str:
 SHORT = 256
 
 
+class _Remembered(dict):
+    """Answers by text; a text not seen yet is worked out by ``__missing__``."""
+
+    def __init__(self, work: Callable[[str], object], maxsize: int):
+        super().__init__()
+        self.work, self.maxsize = work, maxsize
+
+    def __missing__(self, text: str) -> object:
+        value = self.work(text)
+        if len(text) <= SHORT:
+            if len(self) >= self.maxsize:  # past it the memory starts afresh
+                self.clear()
+            self[text] = value
+        return value
+
+
 def remembered(work: Callable[[str], T], maxsize: int) -> Callable[[str], T]:
     """``work`` with its answers for up to ``maxsize`` short texts remembered; a longer
-    text is worked out each time."""
-    cached = lru_cache(maxsize=maxsize)(work)
-
-    def answer(text: str) -> T:
-        return cached(text) if len(text) <= SHORT else work(text)
-    return answer
+    text is worked out each time. A remembered answer costs one dictionary look-up in
+    C (the dictionary's own ``__getitem__``; a Python wrapper around ``lru_cache`` cost
+    a Wazuh alert ~2 us more)."""
+    return _Remembered(work, maxsize).__getitem__
 
 
 def _fold(text: str) -> str:
     return _NON_WORD.sub(" ", strip_diacritics(text).lower()).strip()
 
 
+# A comparison key for headers and labels: ascii, lower case, single spaces.
 fold = remembered(_fold, 65536)
-fold.__doc__ = "A comparison key for headers and labels: ascii, lower case, single spaces."
 
 
 _VN_DECIMAL = re.compile(r"^\d+([.,]\d+)?$")

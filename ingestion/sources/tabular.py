@@ -37,7 +37,7 @@ from ingestion.sources.text_lines import (
     one_by_one,
     split_lines,
 )
-from ingestion.text import SHORT, Invalid, fold, nfc, printable
+from ingestion.text import Invalid, fold, nfc, printable, remembered
 
 
 @dataclass
@@ -388,34 +388,18 @@ class _CellReader:
 
     def __init__(self, column: Column | None):
         self.norm = column.normaliser() if column is not None else str.strip
-        self.memo: dict[str, str] | None = {} if column and column.repeats else None
+        repeats = column is not None and column.repeats
+        self.one = remembered(self._read, self.REMEMBERED) if repeats else self._read
+        self.plain = not repeats and self.norm is str.strip  # text kept as it came
 
     def _read(self, cell: str) -> str:
         return self.norm(cell) if cell.isascii() else self.norm(nfc(cell))
 
-    def one(self, cell: str) -> str:
-        if self.memo is None:
-            return self._read(cell)
-        value = self.memo.get(cell)
-        if value is None:
-            if len(cell) > SHORT:  # not a value that repeats: worked out, not remembered
-                return self._read(cell)
-            if len(self.memo) >= self.REMEMBERED:
-                self.memo.clear()
-            value = self.memo[cell] = self._read(cell)
-        return value
-
     def column(self, cells: Sequence[str]) -> list[str]:
         """The values of a column of cells, with as little Python per cell as can be."""
-        if self.memo is None:
-            if self.norm is str.strip and "".join(cells).isascii():
-                return list(map(str.strip, cells))
-            return list(map(self._read, cells))
-        values = list(map(self.memo.get, cells))
-        if None in values:
-            one = self.one
-            values = [one(c) if v is None else v for v, c in zip(values, cells, strict=True)]
-        return values
+        if self.plain and "".join(cells).isascii():
+            return list(map(str.strip, cells))
+        return list(map(self.one, cells))
 
 
 def optional_missing(layout: ReportLayout, config: SourceConfig) -> list[str]:

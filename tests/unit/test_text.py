@@ -4,7 +4,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingestion.text import Invalid, fold, normalise_count, normalise_timestamp, strip_diacritics
+from ingestion.text import (
+    SHORT,
+    Invalid,
+    fold,
+    normalise_count,
+    normalise_timestamp,
+    remembered,
+    strip_diacritics,
+)
 
 
 def test_strip_diacritics_maps_d_with_stroke():
@@ -63,3 +71,21 @@ def test_vietnamese_times_are_read_as_datetime_reads_them(year, month, day, hour
     assert type(got) is str
     assert datetime.fromisoformat(got) == when
     assert got == when.isoformat(sep=" ")
+
+
+def test_remembered_works_out_a_short_text_once_and_a_long_one_each_time():
+    """The readers' caches: a short text's answer is remembered, a hostile file's long
+    cells are not (they would fill the memory), and a full cache starts afresh."""
+    calls: list[str] = []
+
+    def work(text: str) -> str:
+        calls.append(text)
+        return text.upper()
+
+    upper = remembered(work, 3)
+    long = "x" * (SHORT + 1)
+    assert [upper(t) for t in ["a", "a", long, long, "b", "c", "a"]] == [
+        "A", "A", long.upper(), long.upper(), "B", "C", "A"]
+    assert calls == ["a", long, long, "b", "c"]
+    assert upper("d") == "D" and upper("a") == "A"  # "d" filled it: it started afresh
+    assert calls[-2:] == ["d", "a"]
