@@ -31,6 +31,7 @@ class Limits:
     pull_pages: int
     pull_total_seconds: float
     quarantine_share: float
+    replaced_agencies_left_out: float
 
 
 @cache

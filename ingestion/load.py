@@ -4,8 +4,9 @@ Steps, each leaving the ledger truthful:
 1. hash the file; the same file already loaded is recorded as ``skipped``;
 2. stream its rows as text with COPY into a landing table (PostgreSQL does the typing);
 3. run the source's Great Expectations suite on the landing table;
-4. table-level failure, or more of its rows failing row rules than ``quarantine_share``
-   allows: the batch is ``rejected``, nothing reaches raw, the file stays;
+4. table-level failure, more of its rows failing row rules than ``quarantine_share``
+   allows, or agencies of the load it would replace left out: the batch is
+   ``rejected``, nothing reaches raw, the file stays;
 5. otherwise, in one transaction: earlier loads of the same (source, agency, period)
    are removed and marked ``superseded``, failing rows go to quarantine with their
    rules, the landing table with the rest becomes the batch's partition of raw
@@ -398,31 +399,53 @@ def _load_new_file(conn: psycopg.Connection, url: str, spec: SourceSpec, path: P
                                        "no period in its title rows, its records or its name"))])
 
     clock = time.perf_counter()
-    with conn.transaction():
-        # Two loads of one partition at once would both delete and insert: serialise them.
-        conn.execute("select pg_advisory_xact_lock(hashtext(%s))",
-                     (f"{result.source}|{result.stream}|{result.agency_code}|{result.period}",))
-        _publish(conn, spec, landing_name, result, outcome)
-        _count_lines(extract.lines, outcome, result)
-        result.status = "loaded"
-        notes = []
-        if outcome.row_failures:
-            rules = Counter(f.rule for fs in outcome.row_failures.values() for f in fs)
-            notes.append(f"{result.rows_quarantined} rows quarantined: " + ", ".join(
-                f"{rule} x{n}" for rule, n in rules.most_common()))
-        for w in outcome.warnings:
-            notes.append(f"warning: rule {w.rule} failed (observed {w.value})")
-            log.warning("%s: rule %s failed (observed %s): %s", path.name, w.rule, w.value,
-                        w.description)
-        if extract.excluded:
-            notes.append("excluded: " + ", ".join(
-                f"{reason} x{n}" for reason, n in sorted(extract.excluded.items())))
-        result.error = "; ".join(notes) or None
-        result.timings["publish_s"] = round(time.perf_counter() - clock, 3)
-        ledger.close_batch(conn, result)
+    try:
+        with conn.transaction():
+            # Two loads of one partition at once would both delete and insert: serialise
+            # them (and read the load this one replaces only once it can no longer change).
+            conn.execute("select pg_advisory_xact_lock(hashtext(%s))",
+                         (f"{result.source}|{result.stream}|{result.agency_code}"
+                          f"|{result.period}",))
+            _refuse_if_agencies_left_out(conn, spec.config, landing, result, outcome)
+            _publish_and_close(conn, spec, landing_name, result, outcome, extract, path,
+                               clock)
+    except _Refused as refused:
+        _reject(conn, result, [refused.failure])
     for line in describe_row_failures(path.name, outcome):
         log.warning(line)
     return result
+
+
+class _Refused(Exception):
+    """A rule refused the file inside the publishing transaction (rolled back first)."""
+
+    def __init__(self, failure: Failure):
+        super().__init__(str(failure))
+        self.failure = failure
+
+
+def _publish_and_close(conn: psycopg.Connection, spec: SourceSpec, landing_name: str,
+                       result: BatchResult, outcome: ValidationOutcome, extract: Extract,
+                       path: Path, clock: float) -> None:
+    """The batch published and its ledger row closed, in the caller's transaction."""
+    _publish(conn, spec, landing_name, result, outcome)
+    _count_lines(extract.lines, outcome, result)
+    result.status = "loaded"
+    notes = []
+    if outcome.row_failures:
+        rules = Counter(f.rule for fs in outcome.row_failures.values() for f in fs)
+        notes.append(f"{result.rows_quarantined} rows quarantined: " + ", ".join(
+            f"{rule} x{n}" for rule, n in rules.most_common()))
+    for w in outcome.warnings:
+        notes.append(f"warning: rule {w.rule} failed (observed {w.value})")
+        log.warning("%s: rule %s failed (observed %s): %s", path.name, w.rule, w.value,
+                    w.description)
+    if extract.excluded:
+        notes.append("excluded: " + ", ".join(
+            f"{reason} x{n}" for reason, n in sorted(extract.excluded.items())))
+    result.error = "; ".join(notes) or None
+    result.timings["publish_s"] = round(time.perf_counter() - clock, 3)
+    ledger.close_batch(conn, result)
 
 
 def _refuse_if_mostly_failing(conn: psycopg.Connection, result: BatchResult,
@@ -449,6 +472,38 @@ def _refuse_if_mostly_failing(conn: psycopg.Connection, result: BatchResult,
         f"{_short(repr(f.value), 80)}), more than the {allowed:.0%} a file may lose to "
         "quarantine: the export looks broken as a whole, so nothing was loaded and the "
         "month's earlier load, if any, stays"))])
+
+
+def _refuse_if_agencies_left_out(conn: psycopg.Connection, config: SourceConfig,
+                                 landing: sql.Identifier, result: BatchResult,
+                                 outcome: ValidationOutcome) -> None:
+    """Refuse a file that would replace the month's load but leaves out agencies it
+    loaded (an agency whose rows are all quarantined too): a partial export (one
+    department's report, a system that exported some agencies only) would remove their
+    month from the marts, where the index scores a missing month as nothing."""
+    replaced = ledger.loaded_in_partition(conn, result)
+    if not replaced:
+        return
+    before = {r[0] for r in conn.execute(sql.SQL(
+        "select distinct agency_code from {} where _batch_id = any(%s) "
+        "and agency_code is not null").format(sql.Identifier("raw", config.raw_table)),
+        (replaced,))}
+    now = {r[0] for r in conn.execute(sql.SQL(
+        "select distinct agency_code from {} where agency_code is not null "
+        "and not ({} = any(%s))").format(landing, sql.Identifier(ROW_KEY)),
+        (sorted(outcome.row_failures),))}
+    left_out = sorted(before - now)
+    allowed = limits().replaced_agencies_left_out
+    if not left_out or len(left_out) <= allowed * len(before):
+        return
+    named = ", ".join(left_out[:5]) + (f" and {len(left_out) - 5} more"
+                                       if len(left_out) > 5 else "")
+    raise _Refused(Failure("agencies_kept", (
+        f"the file would replace batch {', '.join(map(str, replaced))} for "
+        f"{result.agency_code} {result.period} but leaves out {len(left_out)} of the "
+        f"{len(before)} agencies it loaded ({named}): their month would be lost. Send the "
+        "whole export for the month (or set DTI_LIMIT_REPLACED_AGENCIES_LEFT_OUT=1 to "
+        "replace it anyway)")))
 
 
 _REFUSED_LINES_LOGGED = 20  # a refused million-row file need not log every failure

@@ -251,10 +251,11 @@ def stray_future_event(folder: Path) -> Path:
 
 
 def other_province_row(folder: Path) -> Path:
-    """One row naming a department of Hà Giang (H22): the partition stays Quảng Ninh's."""
+    """One more row, naming a department of Hà Giang (H22): the partition stays Quảng
+    Ninh's."""
     return edit(report(folder), lambda ls: [
-        _cell(line, 1, "000.00.04.H22") if i == header_index(ls) + 3 else line
-        for i, line in enumerate(ls)])
+        *ls[:header_index(ls) + 4], _cell(ls[header_index(ls) + 3], 1, "000.00.04.H22"),
+        *ls[header_index(ls) + 4:]])
 
 
 CASES = [

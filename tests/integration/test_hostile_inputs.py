@@ -283,6 +283,31 @@ def test_quarantine_share_is_a_limit(warehouse_url, tmp_path, monkeypatch):
     assert ingest_file("document_logs", path).rows_quarantined == loaded.rows_quarantined
 
 
+def test_a_partial_re_export_cannot_remove_the_agencies_it_leaves_out(warehouse_url,
+                                                                     tmp_path, capsys,
+                                                                     monkeypatch):
+    """The month's report, then a report of the same month naming two of its agencies
+    (one department's export): refused, naming the agencies it leaves out, and the
+    month's load stays whole. Allowed by the limit, it replaces the month."""
+    (tmp_path / "whole").mkdir()
+    (tmp_path / "part").mkdir()
+    whole = ingest_file("public_services", hostile.report(tmp_path / "whole"))
+    part = hostile.edit(hostile.report(tmp_path / "part"), lambda lines: (
+        lines[:hostile.header_index(lines) + 3]))
+    status, out, err = ingest_cli(capsys, "public_services", part)
+    assert (status, out, len(err)) == (1, [], 1), err
+    assert f"would replace batch {whole.batch_id} for 000.00.00.H49 2025-04 but leaves " \
+        "out 12 of the 14 agencies it loaded (000.00.03.H49, " in err[0]
+    assert err[0].endswith("(rule: agencies_kept)")
+    assert rows(warehouse_url, "select status from meta.batches order by batch_id") == [
+        {"status": "loaded"}, {"status": "rejected"}]
+    assert raw_counts(warehouse_url)["public_services"] == 14
+
+    monkeypatch.setenv("DTI_LIMIT_REPLACED_AGENCIES_LEFT_OUT", "1")
+    assert ingest_file("public_services", part).rows_loaded == 2
+    assert raw_counts(warehouse_url)["public_services"] == 2
+
+
 def test_a_rule_naming_fewer_rows_than_failed_refuses_the_file(warehouse_url):
     """Should a result ever name fewer rows than it counts, the file is refused rather
     than the rows it did not name loaded."""
