@@ -501,9 +501,9 @@ def _refuse_if_agencies_left_out(conn: psycopg.Connection, config: SourceConfig,
     raise _Refused(Failure("agencies_kept", (
         f"the file would replace batch {', '.join(map(str, replaced))} for "
         f"{result.agency_code} {result.period} but leaves out {len(left_out)} of the "
-        f"{len(before)} agencies it loaded ({named}): their month would be lost. Send the "
-        "whole export for the month (or set DTI_LIMIT_REPLACED_AGENCIES_LEFT_OUT=1 to "
-        "replace it anyway)")))
+        f"{len(before)} agencies it loaded ({named}): their rows of that period would be "
+        "lost. Send the whole export for the period (or set "
+        "DTI_LIMIT_REPLACED_AGENCIES_LEFT_OUT=1 to replace it anyway)")))
 
 
 _REFUSED_LINES_LOGGED = 20  # a refused million-row file need not log every failure
