@@ -140,7 +140,9 @@ def load_suite_document(name: str) -> dict[str, Any]:
 
 def quiet_gx_logs() -> None:
     """GX logs at INFO what the commands do not print (it sets one of its loggers to
-    INFO itself, to announce a temporary folder): warnings and errors only."""
+    INFO itself, to announce a temporary folder; its import announces ~30 functions it
+    skips documenting): warnings and errors only. Called before the import too, so
+    ``dti -v`` shows the project's lines, not those."""
     for name in ("great_expectations", "great_expectations.data_context.types.base"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
@@ -149,6 +151,7 @@ def quiet_gx_logs() -> None:
 def _context():
     """One ephemeral GX context per process: making one costs a temp folder and time,
     and a loader validates many batches."""
+    quiet_gx_logs()
     import great_expectations as gx
 
     quiet_gx_logs()

@@ -24,6 +24,7 @@ def default_docs_dir() -> Path:
 
 
 def build_docs(url: str, out: Path | None = None, limit: int = 200) -> Path:
+    quiet_gx_logs()
     import great_expectations as gx
     from great_expectations.core import ExpectationSuiteValidationResult
     from great_expectations.core.run_identifier import RunIdentifier

@@ -308,3 +308,18 @@ def test_cli_ingest_on_a_warehouse_behind_the_checkout_is_one_line(
     assert err.startswith(f"error: the warehouse lacks migrations {newest:04d}_")
     assert "run `dti migrate` first (no file was touched)" in err
     assert rows(warehouse_url, "select count(*) as n from meta.batches")[0]["n"] == 0
+
+
+def test_verbose_logs_carry_no_great_expectations_chatter():
+    """`dti -v` logs at INFO: GX's import announces ~30 functions it skips documenting
+    at INFO, before any context exists; none of it reaches the user."""
+    import subprocess
+    import sys
+
+    code = ("import logging, sys; logging.basicConfig(level=logging.INFO, stream=sys.stderr);"
+            "from ingestion.validation import prepare; prepare();"
+            "logging.getLogger('ingestion.load').info('the project line')")
+    err = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stderr
+    assert "the project line" in err
+    assert "great_expectations" not in err, err[:500]
