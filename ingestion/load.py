@@ -215,9 +215,12 @@ def file_problem(path: Path) -> Failure | None:
     return None
 
 
-def ingest_file(source: str, path: Path | str, url: str | None = None) -> BatchResult:
+def ingest_file(source: str, path: Path | str, url: str | None = None, *,
+                reload: bool = False) -> BatchResult:
     """Load one file of ``source``; raise BatchRejected when the file is refused,
-    LoadFailed when the load stopped for a reason outside the file."""
+    LoadFailed when the load stopped for a reason outside the file. A file loaded
+    before is skipped, unless ``reload`` (a version a later file replaced, brought
+    back: it replaces that file's load as any delivery would)."""
     path = Path(path)
     spec = get_source(source)
     url = url or warehouse_url()
@@ -237,7 +240,7 @@ def ingest_file(source: str, path: Path | str, url: str | None = None) -> BatchR
         result = BatchResult(batch_id, source, path.name, "running", sha256=sha or "")
         if problem is not None:
             _reject(conn, result, [problem])
-        duplicate = ledger.previous_load(conn, source, sha)
+        duplicate = None if reload else ledger.previous_load(conn, source, sha)
         if duplicate is not None:
             ledger.record_skip(conn, batch_id, duplicate)
             result.status, result.duplicate_of = "skipped", duplicate

@@ -35,7 +35,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     status = 0
     for path in args.paths:
         try:
-            r = ingest_file(args.source, path)
+            r = ingest_file(args.source, path, reload=args.reload)
         except BatchRejected as exc:
             print(f"REJECTED {exc.line}", file=sys.stderr)
             status = 1
@@ -53,7 +53,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             f"{r.source_file}: batch {r.batch_id} {r.status}; read {r.rows_read}, "
             f"loaded {r.rows_loaded}, quarantined {r.rows_quarantined}"
             + (f", excluded {r.rows_excluded}" if r.rows_excluded else "") + lines
-            + (f" (same file as batch {r.duplicate_of})" if r.duplicate_of else "")))
+            + (f" (same file as batch {r.duplicate_of}; --reload loads it again)"
+               if r.duplicate_of else "")))
     return status
 
 

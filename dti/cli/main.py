@@ -97,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("ingest", help="load agency export files")
     i.add_argument("source", choices=sorted(SOURCES))
     i.add_argument("paths", nargs="+")
+    i.add_argument("--reload", action="store_true",
+                   help="load a file the ledger has loaded before (without it, skipped): "
+                        "to bring back a version a later file replaced, which it replaces")
     i.set_defaults(func=cmd_ingest)
 
     pl = sub.add_parser("pull", help="pull a source's exports from its connections "

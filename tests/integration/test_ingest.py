@@ -65,6 +65,34 @@ def test_same_file_twice_changes_nothing_and_ledger_says_skipped(warehouse_url, 
     assert_ledger_invariant(warehouse_url)
 
 
+def test_a_replaced_version_comes_back_with_reload(warehouse_url, sample_exports, tmp_path,
+                                                  capsys):
+    """A month, then a correction of it; sent again, the first version is skipped (the
+    ledger has loaded it) and says how to load it again; with --reload it replaces
+    the correction."""
+    first = ingest_file(SOURCE, sample_exports[0])
+    (tmp_path / "corrected").mkdir()
+    corrected = tmp_path / "corrected" / sample_exports[0].name
+    corrected.write_bytes(sample_exports[0].read_bytes())
+    edit_lines(corrected, lambda i, line: set_cell(line, 4, "0") if i == 6 else line)
+    assert ingest_file(SOURCE, corrected).rows_loaded == 14
+
+    def full_online() -> int:
+        return count(warehouse_url, "raw.public_services where received_full_online = 0")
+
+    assert full_online() == 1
+    assert dti(["ingest", SOURCE, str(sample_exports[0])]) == 0
+    assert f"(same file as batch {first.batch_id}; --reload loads it again)" in \
+        capsys.readouterr().out
+    assert full_online() == 1
+    assert dti(["ingest", SOURCE, "--reload", str(sample_exports[0])]) == 0
+    assert "batch 4 loaded; read 14, loaded 14" in capsys.readouterr().out
+    assert full_online() == 0
+    assert [b["status"] for b in ledger(warehouse_url)] == [
+        "superseded", "superseded", "skipped", "loaded"]
+    assert_ledger_invariant(warehouse_url)
+
+
 def test_negative_count_and_unknown_agency_go_to_quarantine_with_their_rule(
     warehouse_url, sample_exports
 ):
