@@ -51,6 +51,7 @@ class ReportLayout:
     header_cells: int  # cells in the header row; a longer data row is malformed
     period: date | None
     limits: Limits
+    delimiter: str = ","  # what separates a CSV's cells
 
 
 def detect_encoding(path: Path) -> str:
@@ -126,13 +127,14 @@ def _xlsx_records(path: Path, limits: Limits) -> Iterator[Record]:
 
 
 def file_records(path: Path, encoding: str | None, limits: Limits,
-                 tally: LineTally | None = None, plain_blocks: bool = True
-                 ) -> Iterator[Record | PlainLines]:
+                 tally: LineTally | None = None, plain_blocks: bool = True,
+                 delimiter: str = ",") -> Iterator[Record | PlainLines]:
     if encoding is None:
         yield from _xlsx_records(path, limits)
         return
     with path.open("rb") as fh:
-        yield from csv_records(fh, limits, encoding, tally, plain_blocks=plain_blocks)
+        yield from csv_records(fh, limits, encoding, tally, plain_blocks=plain_blocks,
+                               delimiter=delimiter)
 
 
 def _period_from_titles(titles: list[str], config: SourceConfig) -> date | None:
@@ -207,14 +209,18 @@ def _map_header(cells: list[str], lowers: list[str] | None, config: SourceConfig
     return names, keep, exclude_at
 
 
-def read_layout(path: Path, config: SourceConfig, limits: Limits | None = None
-                ) -> ReportLayout:
+def read_layout(path: Path, config: SourceConfig, limits: Limits | None = None,
+                delimiter: str = ",") -> ReportLayout:
+    """Where the header is and what its columns are. A CSV whose cells are separated
+    by ';' or tabs (Excel's CSV on a Windows set to Vietnamese, where the comma is the
+    decimal mark) is read with that separator."""
     limits = limits or current_limits()
     encoding = None if path.suffix.lower() in {".xlsx", ".xlsm"} else detect_encoding(path)
     titles: list[str] = []
     needed = max(2, sum(1 for c in config.columns if c.required) // 2)
     head: list[list[str]] = []
-    for record in one_by_one(file_records(path, encoding, limits), limits):
+    for record in one_by_one(file_records(path, encoding, limits, delimiter=delimiter),
+                             limits):
         head.append(record.cells)
         if len(head) > config.title_marker_rows + 1:
             break
@@ -238,14 +244,11 @@ def read_layout(path: Path, config: SourceConfig, limits: Limits | None = None
                 names, keep, exclude_at = _map_header(cells, None, config, limits)
                 row, width = i + 1, len(cells)
             return ReportLayout(path, encoding, row, names, keep, exclude_at, width,
-                                _period_from_titles(titles, config), limits)
+                                _period_from_titles(titles, config), limits, delimiter)
         titles.extend(c for c in cells if c.strip())
-    separator = _other_separator(head, config, needed)
-    if separator is not None:
-        raise ReportFormatError(
-            f"the cells are separated by {separator!r}, not commas (Excel saves CSV so "
-            "on a Windows set to Vietnamese, where the comma is the decimal mark): "
-            "export it as 'CSV UTF-8 (comma delimited)' or as XLSX", "csv_delimiter")
+    separator = _other_separator(head, config, needed) if delimiter == "," else None
+    if separator is not None and encoding is not None:
+        return read_layout(path, config, limits, separator)
     raise ReportFormatError(
         f"no header row with the {config.source} columns in the first "
         f"{config.title_marker_rows} rows", "header_found")
@@ -351,7 +354,7 @@ def iter_rows(layout: ReportLayout, config: SourceConfig, extract: Extract | Non
 
     index = 0
     for item in file_records(layout.path, layout.encoding, layout.limits, tally,
-                             plain_blocks):
+                             plain_blocks, layout.delimiter):
         if type(item) is PlainLines and index < layout.header_row < index + len(item.lines):
             # The titles and the header end inside this block: the rest is data.
             above = layout.header_row - index
@@ -373,7 +376,8 @@ def iter_rows(layout: ReportLayout, config: SourceConfig, extract: Extract | Non
                 # A quote that spans lines where no cell does: each line stands alone.
                 for part in split_lines(record.line, record.raw, "a quoted cell runs over "
                                         f"{record.lines} lines and the record does not "
-                                        "fit the header (rule: quote_closed)"):
+                                        "fit the header (rule: quote_closed)",
+                                        layout.delimiter):
                     yield from row(part)
             else:
                 yield from row(record)

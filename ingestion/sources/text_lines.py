@@ -43,27 +43,28 @@ class PlainLines:
     first: int  # physical line of the first
     lines: list[str]  # without their line ends
     csv_cells: list[list[str]] | None = None  # each line's cells, if a line has a quote
+    delimiter: str = ","
 
     def cells(self) -> list[list[str]]:
         """Each line's cells (an empty line's: [""] split, [] read as CSV)."""
         if self.csv_cells is not None:
             return self.csv_cells
-        return [line.split(",") for line in self.lines]
+        return [line.split(self.delimiter) for line in self.lines]
 
     def after(self, skipped: int) -> PlainLines:
         return PlainLines(self.first + skipped, self.lines[skipped:],
-                          self.csv_cells and self.csv_cells[skipped:])
+                          self.csv_cells and self.csv_cells[skipped:], self.delimiter)
 
     def records(self, limits: Limits) -> Iterator[Record]:
         for i, (body, cells) in enumerate(zip(self.lines, self.cells(), strict=True)):
             yield _record(self.first + i, 1, cells if body else [], limits)
 
 
-def _lines_read_alone(lines: list[str]) -> list[list[str]]:
+def _lines_read_alone(lines: list[str], delimiter: str) -> list[list[str]]:
     """The cells of the leading lines that csv.reader reads as a record each: up to
     the first whose quote runs on past its end (or that it cannot read)."""
     # The empty line after the last is read into it when its quote runs on.
-    reader = csv.reader([*lines, ""])
+    reader = csv.reader([*lines, ""], delimiter=delimiter)
     rows: list[list[str]] = []
     try:
         for cells in reader:
@@ -154,32 +155,41 @@ def _csv_error(exc: csv.Error) -> str:
     return f"record cannot be read as CSV: {exc} (rule: csv_structure)"
 
 
-def _alone(number: int, line: str, error: str | None = None) -> Record:
+def _alone(number: int, line: str, error: str | None = None, delimiter: str = ","
+           ) -> Record:
     """One physical line read as a record by itself."""
     try:
-        cells = next(csv.reader([line]), [])
+        cells = next(csv.reader([line], delimiter=delimiter), [])
     except csv.Error as exc:
         return Record(number, 1, [], _csv_error(exc))
     return Record(number, 1, cells, error)
 
 
-def split_lines(first: int, lines: list[str], reason: str) -> Iterator[Record]:
+def split_lines(first: int, lines: list[str], reason: str, delimiter: str = ","
+                ) -> Iterator[Record]:
     """A record that broke the CSV structure, as its lines read one by one: the
     first carries the reason, the others stand or fall on their own."""
     for i, line in enumerate(lines):
-        yield _alone(first + i, line, reason if i == 0 else None)
+        yield _alone(first + i, line, reason if i == 0 else None, delimiter)
 
 
 def csv_records(fh: BinaryIO, limits: Limits, encoding: str,
-                tally: LineTally | None = None, *, plain_blocks: bool = True
-                ) -> Iterator[Record | PlainLines]:
+                tally: LineTally | None = None, *, plain_blocks: bool = True,
+                delimiter: str = ",") -> Iterator[Record | PlainLines]:
     """Every physical line of the file, in records, runs of plain lines as blocks;
     ``tally.read`` counts the lines. ``plain_blocks=False`` reads every line
     carefully (the reference the plain blocks are tested against)."""
     csv.field_size_limit(limits.field_chars)
     text = DecodedText(fh, encoding)
     tap = LineReader(text, limits, encoding)
-    reader = csv.reader(tap)
+
+    def careful() -> Iterator[list[str]]:
+        return csv.reader(tap, delimiter=delimiter)
+
+    def split(first: int, lines: list[str], reason: str) -> Iterator[Record]:
+        return split_lines(first, lines, reason, delimiter)
+
+    reader = careful()
     # A plain line this long or shorter reaches neither the line nor the cell limit.
     longest = min(limits.line_chars, limits.field_chars) - 1
     while True:
@@ -191,12 +201,12 @@ def csv_records(fh: BinaryIO, limits: Limits, encoding: str,
                 return
             cells = None
             if lines and text.quoted:
-                cells = _lines_read_alone(lines)
+                cells = _lines_read_alone(lines, delimiter)
                 if len(cells) < len(lines):
                     text.give_back(len(cells))
                     lines = lines[:len(cells)]
             if lines:
-                yield PlainLines(tap.count + 1, lines, cells)
+                yield PlainLines(tap.count + 1, lines, cells, delimiter)
                 tap.count += len(lines)
                 continue
         first = tap.count + 1
@@ -205,19 +215,19 @@ def csv_records(fh: BinaryIO, limits: Limits, encoding: str,
         except StopIteration:
             return
         except csv.Error as exc:
-            yield from split_lines(first, tap.take(), _csv_error(exc))
-            reader = csv.reader(tap)
+            yield from split(first, tap.take(), _csv_error(exc))
+            reader = careful()
             continue
         except _RecordTooLarge:
-            yield from split_lines(first, tap.take(), f"record spans more than "
-                                   f"{limits.record_chars} characters (rule: record_size)")
-            reader = csv.reader(tap)
+            yield from split(first, tap.take(), f"record spans more than "
+                             f"{limits.record_chars} characters (rule: record_size)")
+            reader = careful()
             continue
         except _LineTooLong:
-            yield from split_lines(first, tap.take(), "record cut by an over-long line")
+            yield from split(first, tap.take(), "record cut by an over-long line")
             yield Record(tap.count, 1, [], f"line longer than {limits.line_chars} "
                          "characters (rule: line_size)")
-            reader = csv.reader(tap)
+            reader = careful()
             continue
         nul = tap.nul
         lines = tap.take()
@@ -225,8 +235,8 @@ def csv_records(fh: BinaryIO, limits: Limits, encoding: str,
             yield Record(first, len(lines), cells, "a cell holds a NUL byte, shown as U+FFFD "
                          "(rule: no_nul_bytes)", lines if len(lines) > 1 else None)
         elif tap.ended_in_quote and len(cells) <= limits.cells_per_row:
-            yield from split_lines(first, lines, "a quote opened on this line is never "
-                                   "closed (rule: quote_closed)")
+            yield from split(first, lines, "a quote opened on this line is never "
+                             "closed (rule: quote_closed)")
         else:
             yield _record(first, len(lines), cells, limits, lines if len(lines) > 1 else None)
 

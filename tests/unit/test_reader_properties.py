@@ -114,6 +114,45 @@ def test_plain_blocks_read_the_records_the_careful_reading_does(source, edits, c
         assert _records(data, limits, True) == _records(data, limits, False)
 
 
+def _swapped(text: str, separator: str) -> str:
+    return text.translate(str.maketrans({",": separator, separator: ","}))
+
+
+@SETTINGS
+@given(source=st.sampled_from(sorted(BASES)), edits=EDITS, cells=CELLS,
+       separator=st.sampled_from([";", "\t"]), plain_blocks=st.booleans(),
+       block=st.sampled_from([64, 1000, 1 << 16]))
+def test_a_file_separated_otherwise_reads_as_its_comma_twin(source, edits, cells, separator,
+                                                            plain_blocks, block):
+    """Commas and the other separator swapped in a mangled export: read with that
+    separator, the same records, errors and lines, the two characters swapped back."""
+    data = mangled(source, edits, cells)
+    twin = _swapped(data.decode("utf-8-sig", "surrogateescape"), separator).encode(
+        "utf-8-sig", "surrogateescape")
+    limits = current_limits()
+
+    def read(raw: bytes, delimiter: str):
+        tally = LineTally()
+        try:
+            return [(r.line, r.lines, r.cells, r.error, r.raw) for r in one_by_one(
+                csv_records(io.BytesIO(raw), limits, "utf-8-sig", tally,
+                            plain_blocks=plain_blocks, delimiter=delimiter), limits)
+            ], tally.read
+        except ReportFormatError as exc:
+            return str(exc)
+
+    with patch.object(decoded_text, "BLOCK_BYTES", block):
+        expected = read(data, ",")
+        got = read(twin, separator)
+    if isinstance(expected, str):
+        assert isinstance(got, str)
+        return
+    back = [(line, lines, [_swapped(c, separator) for c in cells], error,
+             raw and [_swapped(x, separator) for x in raw])
+            for line, lines, cells, error, raw in got[0]]
+    assert (back, got[1]) == expected
+
+
 @SETTINGS
 @given(source=st.sampled_from(sorted(BASES)), edits=EDITS, cells=CELLS, plain=PLAIN,
        block=st.sampled_from([64, 400, 1000, 1 << 16]))
