@@ -52,12 +52,14 @@ def _record_archive(batch_id: int, target: Path) -> None:
                      (str(target), batch_id))
 
 
-def process_file(source: str, path: str | Path, root: str | Path | None = None) -> BatchResult:
-    """Load one inbox file and move it out of the inbox according to the outcome."""
+def process_file(source: str, path: str | Path, root: str | Path | None = None, *,
+                 reload: bool = False) -> BatchResult:
+    """Load one inbox file (``reload``: as ``ingest_file``) and move it out of the inbox
+    according to the outcome."""
     path = Path(path)
     base = data_root(root)
     try:
-        result = ingest_file(source, path)
+        result = ingest_file(source, path, reload=reload)
     except BatchRejected as exc:
         if path.is_file():  # a path that is gone or not a file has nothing to move
             _record_archive(exc.result.batch_id, _move(

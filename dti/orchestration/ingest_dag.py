@@ -28,6 +28,10 @@ def build_ingest_dag(source: str, schedule: str, doc_md: str):
             None, type=["null", "string"], pattern=f"^{MONTH_PATTERN}$",
             description="YYYY-MM to pull again (a backfill); default what is new (the "
                         "portal: the month before the run)"),
+        "reload": Param(
+            False, type="boolean",
+            description="Load inbox files the ledger has loaded before (skipped otherwise): "
+                        "to bring back a version a later file replaced"),
     }
 
     @dag(
@@ -74,7 +78,8 @@ def build_ingest_dag(source: str, schedule: str, doc_md: str):
             from ingestion.load import BatchRejected
 
             try:
-                return {**process_file(source, path, params["data_root"]).as_dict(),
+                return {**process_file(source, path, params["data_root"],
+                                       reload=params["reload"]).as_dict(),
                         "great_expectations_preloaded": preloaded}
             except BatchRejected as exc:
                 # A rejected file fails the same way on every try: no retries.

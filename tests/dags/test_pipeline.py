@@ -102,7 +102,8 @@ def test_ingest_then_transform_dags_produce_the_766_progress_scores(dag_env, tmp
     assert not [k for k in pushed if k.startswith(("test__", "unit_test__"))]
 
 
-def test_ingest_dag_rerun_on_the_same_files_skips_every_file(dag_env, tmp_path):
+def test_ingest_dag_rerun_on_the_same_files_skips_every_file_unless_reloading(dag_env,
+                                                                               tmp_path):
     from dti.orchestration.runtime import run_dag
     from dti.samples.generate import generate_public_services
 
@@ -112,6 +113,13 @@ def test_ingest_dag_rerun_on_the_same_files_skips_every_file(dag_env, tmp_path):
     with psycopg.connect(dag_env) as conn:
         assert dict(conn.execute("select status, count(*) from meta.batches group by status")
                     ) == {"loaded": 6, "skipped": 6}
+        assert conn.execute("select count(*) from raw.public_services").fetchone()[0] == 84
+    # With the reload param, the same files are loaded again, each replacing its month.
+    generate_public_services(tmp_path / "inbox", seed=7)
+    run_dag("ingest_public_services", {"data_root": str(tmp_path), "reload": True})
+    with psycopg.connect(dag_env) as conn:
+        assert dict(conn.execute("select status, count(*) from meta.batches group by status")
+                    ) == {"superseded": 6, "skipped": 6, "loaded": 6}
         assert conn.execute("select count(*) from raw.public_services").fetchone()[0] == 84
 
 
