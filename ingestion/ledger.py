@@ -138,25 +138,15 @@ def close_batch(conn: psycopg.Connection, result: BatchResult) -> None:
     )
 
 
-def loaded_in_partition(conn: psycopg.Connection, result: BatchResult) -> list[int]:
-    """The loaded batches of the same (source, stream, agency, period), another's."""
-    return [r[0] for r in conn.execute(
-        "select batch_id from meta.batches where " + _SAME_PARTITION, result.as_dict())]
-
-
 def supersede_partition(conn: psycopg.Connection, result: BatchResult) -> list[int]:
     """Mark earlier loads of the same (source, stream, agency, period) superseded;
     return their ids."""
     rows = conn.execute(
         "update meta.batches set status = 'superseded', superseded_by = %(batch_id)s "
-        "where " + _SAME_PARTITION + " returning batch_id",
+        "where source = %(source)s and stream is not distinct from %(stream)s "
+        "and agency_code is not distinct from %(agency_code)s "
+        "and period is not distinct from %(period)s and status = 'loaded' "
+        "and batch_id <> %(batch_id)s returning batch_id",
         result.as_dict(),
     ).fetchall()
     return [r[0] for r in rows]
-
-
-_SAME_PARTITION = (
-    "source = %(source)s and stream is not distinct from %(stream)s "
-    "and agency_code is not distinct from %(agency_code)s "
-    "and period is not distinct from %(period)s and status = 'loaded' "
-    "and batch_id <> %(batch_id)s")

@@ -16,6 +16,7 @@ Steps, each leaving the ledger truthful:
 from __future__ import annotations
 
 import contextlib
+import heapq
 import logging
 import os
 import stat
@@ -150,13 +151,15 @@ def _copy_text(values: list[str | None]) -> list[str]:
     return [v or "\\N" for v in values]
 
 
-def describe_row_failures(file_name: str, outcome: ValidationOutcome) -> list[str]:
-    """One greppable line per failed rule and row: file, line, column, rule, value."""
+def describe_row_failures(file_name: str, outcome: ValidationOutcome,
+                          rows: Iterable[int] | None = None) -> list[str]:
+    """One greppable line per failed rule and row (``rows``, default every failing
+    row in order): file, line, column, rule, value."""
     return [
         printable(f"{file_name}:{row}: column {f.column}: rule {f.rule} ({f.expectation}) "
                   f"failed: value {f.value!r}")
-        for row, failures in sorted(outcome.row_failures.items())
-        for f in failures
+        for row in (sorted(outcome.row_failures) if rows is None else rows)
+        for f in outcome.row_failures[row]
     ]
 
 
@@ -167,7 +170,7 @@ def _publish(conn: psycopg.Connection, spec: SourceSpec, landing_name: str,
     config = spec.config
     landing = sql.Identifier(LANDING_SCHEMA, landing_name)
     publish.lock_for_publishing(conn, config.raw_table)
-    _replace_partition(conn, config, result)
+    _replace_partition(conn, config, landing, result, outcome)
     bad = sorted(outcome.row_failures)
     if bad:
         failures = [{"_row_number": r, "failures": [f.as_json() for f in outcome.row_failures[r]]}
@@ -187,9 +190,11 @@ def _publish(conn: psycopg.Connection, spec: SourceSpec, landing_name: str,
 
 
 def _replace_partition(conn: psycopg.Connection, config: SourceConfig,
-                       result: BatchResult) -> None:
+                       landing: sql.Identifier, result: BatchResult,
+                       outcome: ValidationOutcome) -> None:
     old = ledger.supersede_partition(conn, result)
     if old:
+        _refuse_if_agencies_left_out(conn, config, landing, result, outcome, old)
         publish.drop_batches(conn, config.raw_table, old)
         conn.execute(sql.SQL("delete from {} where _batch_id = any(%s)").format(
             sql.Identifier("quarantine", config.raw_table)), (old,))
@@ -405,14 +410,29 @@ def _load_new_file(conn: psycopg.Connection, url: str, spec: SourceSpec, path: P
     try:
         with conn.transaction():
             # Two loads of one partition at once would both delete and insert: serialise
-            # them (and read the load this one replaces only once it can no longer change).
+            # them (and compare with the load this one replaces once it cannot change).
             conn.execute("select pg_advisory_xact_lock(hashtext(%s))",
                          (f"{result.source}|{result.stream}|{result.agency_code}"
                           f"|{result.period}",))
-            _refuse_if_agencies_left_out(conn, spec.config, landing, result, outcome)
-            _publish_and_close(conn, spec, landing_name, result, outcome, extract, path,
-                               clock)
-    except _Refused as refused:
+            _publish(conn, spec, landing_name, result, outcome)
+            _count_lines(extract.lines, outcome, result)
+            result.status = "loaded"
+            notes = []
+            if outcome.row_failures:
+                rules = Counter(f.rule for fs in outcome.row_failures.values() for f in fs)
+                notes.append(f"{result.rows_quarantined} rows quarantined: " + ", ".join(
+                    f"{rule} x{n}" for rule, n in rules.most_common()))
+            for w in outcome.warnings:
+                notes.append(f"warning: rule {w.rule} failed (observed {w.value})")
+                log.warning("%s: rule %s failed (observed %s): %s", path.name, w.rule,
+                            w.value, w.description)
+            if extract.excluded:
+                notes.append("excluded: " + ", ".join(
+                    f"{reason} x{n}" for reason, n in sorted(extract.excluded.items())))
+            result.error = "; ".join(notes) or None
+            result.timings["publish_s"] = round(time.perf_counter() - clock, 3)
+            ledger.close_batch(conn, result)
+    except _Refused as refused:  # rolled back: nothing replaced, nothing published
         _reject(conn, result, [refused.failure])
     for line in describe_row_failures(path.name, outcome):
         log.warning(line)
@@ -420,35 +440,11 @@ def _load_new_file(conn: psycopg.Connection, url: str, spec: SourceSpec, path: P
 
 
 class _Refused(Exception):
-    """A rule refused the file inside the publishing transaction (rolled back first)."""
+    """A rule refused the file inside the publishing transaction."""
 
     def __init__(self, failure: Failure):
         super().__init__(str(failure))
         self.failure = failure
-
-
-def _publish_and_close(conn: psycopg.Connection, spec: SourceSpec, landing_name: str,
-                       result: BatchResult, outcome: ValidationOutcome, extract: Extract,
-                       path: Path, clock: float) -> None:
-    """The batch published and its ledger row closed, in the caller's transaction."""
-    _publish(conn, spec, landing_name, result, outcome)
-    _count_lines(extract.lines, outcome, result)
-    result.status = "loaded"
-    notes = []
-    if outcome.row_failures:
-        rules = Counter(f.rule for fs in outcome.row_failures.values() for f in fs)
-        notes.append(f"{result.rows_quarantined} rows quarantined: " + ", ".join(
-            f"{rule} x{n}" for rule, n in rules.most_common()))
-    for w in outcome.warnings:
-        notes.append(f"warning: rule {w.rule} failed (observed {w.value})")
-        log.warning("%s: rule %s failed (observed %s): %s", path.name, w.rule, w.value,
-                    w.description)
-    if extract.excluded:
-        notes.append("excluded: " + ", ".join(
-            f"{reason} x{n}" for reason, n in sorted(extract.excluded.items())))
-    result.error = "; ".join(notes) or None
-    result.timings["publish_s"] = round(time.perf_counter() - clock, 3)
-    ledger.close_batch(conn, result)
 
 
 def _refuse_if_mostly_failing(conn: psycopg.Connection, result: BatchResult,
@@ -463,10 +459,10 @@ def _refuse_if_mostly_failing(conn: psycopg.Connection, result: BatchResult,
     if not rows or failing <= allowed * rows:
         return
     rules = Counter(f.rule for fs in outcome.row_failures.values() for f in fs)
-    described = describe_row_failures(file_name, outcome)
-    for line in described[:_REFUSED_LINES_LOGGED]:  # with -v; the reason names the first
+    shown = heapq.nsmallest(_REFUSED_ROWS_LOGGED, outcome.row_failures)
+    for line in describe_row_failures(file_name, outcome, shown):  # with -v
         log.info(line)
-    first = min(outcome.row_failures)
+    first = shown[0]  # the reason names it
     f = outcome.row_failures[first][0]
     _reject(conn, result, [Failure("quarantine_share", (
         f"{failing} of {rows} rows fail row rules ({failing / rows:.0%}: "
@@ -479,22 +475,20 @@ def _refuse_if_mostly_failing(conn: psycopg.Connection, result: BatchResult,
 
 def _refuse_if_agencies_left_out(conn: psycopg.Connection, config: SourceConfig,
                                  landing: sql.Identifier, result: BatchResult,
-                                 outcome: ValidationOutcome) -> None:
+                                 outcome: ValidationOutcome, replaced: list[int]) -> None:
     """Refuse a file that would replace the month's load but leaves out agencies it
     loaded (an agency whose rows are all quarantined too): a partial export (one
     department's report, a system that exported some agencies only) would remove their
     month from the marts, where the index scores a missing month as nothing."""
-    replaced = ledger.loaded_in_partition(conn, result)
-    if not replaced:
-        return
     before = {r[0] for r in conn.execute(sql.SQL(
         "select distinct agency_code from {} where _batch_id = any(%s) "
         "and agency_code is not null").format(sql.Identifier("raw", config.raw_table)),
         (replaced,))}
+    # PostgreSQL hashes a long "= any" array: a row costs one look-up however many fail.
     now = {r[0] for r in conn.execute(sql.SQL(
         "select distinct agency_code from {} where agency_code is not null "
         "and not ({} = any(%s))").format(landing, sql.Identifier(ROW_KEY)),
-        (sorted(outcome.row_failures),))}
+        (list(outcome.row_failures),))}
     left_out = sorted(before - now)
     allowed = limits().replaced_agencies_left_out
     if not left_out or len(left_out) <= allowed * len(before):
@@ -509,7 +503,7 @@ def _refuse_if_agencies_left_out(conn: psycopg.Connection, config: SourceConfig,
         "DTI_LIMIT_REPLACED_AGENCIES_LEFT_OUT=1 to replace it anyway)")))
 
 
-_REFUSED_LINES_LOGGED = 20  # a refused million-row file need not log every failure
+_REFUSED_ROWS_LOGGED = 20  # a refused million-row file need not log every failure
 
 
 def _count_lines(tally: LineTally | None, outcome: ValidationOutcome,

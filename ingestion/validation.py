@@ -21,7 +21,6 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
-from psycopg.types.json import Jsonb
 
 from dti.settings import EXPECTATIONS_DIR
 
@@ -202,48 +201,25 @@ def _column_of(kwargs: dict[str, Any]) -> str | None:
     return None
 
 
-def _rows_with_keys(conn: psycopg.Connection, table: sql.Composable,
-                    keys: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
-    """Row numbers of the rows holding these column values (for multicolumn
-    expectations, whose results name values, not rows)."""
-    if not keys:
-        return {}
-    columns = sorted(keys[0])
-    # One query however many keys: the keys go in as JSON, matched as text.
-    given = sql.SQL("select distinct * from jsonb_to_recordset(%s) as k({decl})").format(
-        decl=sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(c)) for c in columns))
-    return _rows_matching(conn, table, columns, given, "::text", (Jsonb(
-        [{c: None if k[c] is None else str(k[c]) for c in columns} for k in keys]),))
-
-
 def _duplicated_rows(conn: psycopg.Connection, table: sql.Composable,
                      columns: list[str]) -> dict[int, dict[str, Any]]:
-    """The rows whose combination of ``columns`` occurs more than once, as GX's
-    compound uniqueness counts them (a row with every one of them null is ignored)."""
-    cols = [sql.Identifier(c) for c in columns]
-    duplicated = sql.SQL(
-        "select {cols} from {table} where {some} group by {cols} having count(*) > 1"
-    ).format(cols=sql.SQL(", ").join(cols), table=table,
-             some=sql.SQL(" or ").join(sql.SQL("{} is not null").format(c) for c in cols))
-    return _rows_matching(conn, table, columns, duplicated)
-
-
-def _rows_matching(conn: psycopg.Connection, table: sql.Composable, columns: list[str],
-                   keys: sql.Composable, cast: str = "", params: tuple = ()
-                   ) -> dict[int, dict[str, Any]]:
-    """Row number -> ``columns`` as text, of each row of ``table`` whose ``columns``
-    (with ``cast``) equal those of a row of the ``keys`` query, nulls matching nulls."""
+    """Row number -> ``columns`` as text, of each row whose combination of ``columns``
+    occurs more than once, as GX's compound uniqueness counts them (a row with every
+    one of them null is ignored; nulls match nulls)."""
     columns = sorted(columns)
-    q = sql.SQL("select b.{k}, {texts} from {table} as b join ({keys}) as k on {same}").format(
-        k=sql.Identifier(ROW_KEY), table=table, keys=keys,
-        texts=sql.SQL(", ").join(sql.SQL("b.{}::text").format(sql.Identifier(c))
-                                 for c in columns),
+    cols = [sql.Identifier(c) for c in columns]
+    q = sql.SQL(
+        "select b.{k}, {texts} from {table} as b join ("
+        "select {cols} from {table} where {some} group by {cols} having count(*) > 1"
+        ") as k on {same}"
+    ).format(
+        k=sql.Identifier(ROW_KEY), table=table, cols=sql.SQL(", ").join(cols),
+        texts=sql.SQL(", ").join(sql.SQL("b.{}::text").format(c) for c in cols),
+        some=sql.SQL(" or ").join(sql.SQL("{} is not null").format(c) for c in cols),
         same=sql.SQL(" and ").join(
-            sql.SQL("b.{c}" + cast + " is not distinct from k.{c}").format(c=sql.Identifier(c))
-            for c in columns),
+            sql.SQL("b.{c} is not distinct from k.{c}").format(c=c) for c in cols),
     )
-    return {row[0]: dict(zip(columns, row[1:], strict=True))
-            for row in conn.execute(q, params)}
+    return {row[0]: dict(zip(columns, row[1:], strict=True)) for row in conn.execute(q)}
 
 
 # Per-row lists can hold a million entries; the warehouse keeps the rows elsewhere.
@@ -473,19 +449,16 @@ _ROWS_FOUND_HERE = {"expect_compound_columns_to_be_unique"}
 def _failing_rows(conn: psycopg.Connection, table: sql.Composable, kind: str,
                   kwargs: dict[str, Any], result: dict[str, Any], column: str | None
                   ) -> list[tuple[int, str | None, Any]]:
-    """Every row a failed row-level rule names: (row, column, value). GX lists at most
-    a few hundred of them in a result's ``unexpected_list`` whatever the format, so
-    rules that name rows by value are looked up here in full."""
+    """Every row a failed row-level rule names: (row, column, value); none for a rule
+    whose rows GX does not index (its ``unexpected_list`` of values holds at most a few
+    hundred, whatever the format): the caller refuses the file then."""
     if "unexpected_rows_query" in kwargs:
         return [(row, named or column, value) for row, named, value
                 in _rows_from_query(conn, table, kwargs["unexpected_rows_query"])]
     if kind in _ROWS_FOUND_HERE:
         return [(row, column, key) for row, key
                 in _duplicated_rows(conn, table, kwargs["column_list"]).items()]
-    if "unexpected_index_list" in result:
-        return [(item[ROW_KEY], column,
-                 _plain(item.get(kwargs["column"])) if "column" in kwargs else None)
-                for item in result["unexpected_index_list"]]
-    keys = [k for k in result.get("unexpected_list", []) if isinstance(k, dict)]
-    return [(row, column, key) for row, key in _rows_with_keys(conn, table, keys).items()]
+    return [(item[ROW_KEY], column,
+             _plain(item.get(kwargs["column"])) if "column" in kwargs else None)
+            for item in result.get("unexpected_index_list", [])]
 

@@ -246,9 +246,10 @@ def read_layout(path: Path, config: SourceConfig, limits: Limits | None = None,
             return ReportLayout(path, encoding, row, names, keep, exclude_at, width,
                                 _period_from_titles(titles, config), limits, delimiter)
         titles.extend(c for c in cells if c.strip())
-    separator = _other_separator(head, config, needed) if delimiter == "," else None
-    if separator is not None and encoding is not None:
-        return read_layout(path, config, limits, separator)
+    if encoding is not None and delimiter == ",":  # a CSV: maybe another separator
+        separator = _other_separator(head, config, needed)
+        if separator is not None:
+            return read_layout(path, config, limits, separator)
     raise ReportFormatError(
         f"no header row with the {config.source} columns in the first "
         f"{config.title_marker_rows} rows", "header_found")
