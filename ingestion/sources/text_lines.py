@@ -106,7 +106,10 @@ class LineReader:
         # csv.reader asks for another line mid-record only inside a quoted field: the
         # file ending then means a quote that is never closed.
         self.ended_in_quote = False
-        self.nul = False  # a NUL byte in the record being read (PostgreSQL text cannot hold one)
+        # Lines of the record being read that held a NUL byte (PostgreSQL text cannot
+        # hold one), and those of the record last taken.
+        self.nul_lines: list[int] = []
+        self.taken_nul: frozenset[int] = frozenset()
 
     def __iter__(self) -> LineReader:
         return self
@@ -128,7 +131,7 @@ class LineReader:
             self._skip_rest_of_line()
             raise _LineTooLong
         if "\x00" in line:
-            self.nul = True
+            self.nul_lines.append(len(self.pending))
             line = line.replace("\x00", "\ufffd")
         self.pending.append(line)
         self.pending_chars += len(line)
@@ -145,7 +148,8 @@ class LineReader:
                 return
 
     def take(self) -> list[str]:
-        lines, self.pending, self.pending_chars, self.nul = self.pending, [], 0, False
+        lines, self.pending, self.pending_chars = self.pending, [], 0
+        self.taken_nul, self.nul_lines = frozenset(self.nul_lines), []
         return lines
 
 
@@ -165,12 +169,17 @@ def _alone(number: int, line: str, error: str | None = None, delimiter: str = ",
     return Record(number, 1, cells, error)
 
 
-def split_lines(first: int, lines: list[str], reason: str, delimiter: str = ","
-                ) -> Iterator[Record]:
+_NUL = "a cell holds a NUL byte, shown as U+FFFD (rule: no_nul_bytes)"
+
+
+def split_lines(first: int, lines: list[str], reason: str, delimiter: str = ",",
+                nul_at: frozenset[int] = frozenset()) -> Iterator[Record]:
     """A record that broke the CSV structure, as its lines read one by one: the
-    first carries the reason, the others stand or fall on their own."""
+    first carries the reason, the others stand or fall on their own (a line that held
+    a NUL byte, at ``nul_at``, falls)."""
     for i, line in enumerate(lines):
-        yield _alone(first + i, line, reason if i == 0 else None, delimiter)
+        yield _alone(first + i, line, reason if i == 0 else _NUL if i in nul_at else None,
+                     delimiter)
 
 
 def csv_records(fh: BinaryIO, limits: Limits, encoding: str,
@@ -187,7 +196,7 @@ def csv_records(fh: BinaryIO, limits: Limits, encoding: str,
         return csv.reader(tap, delimiter=delimiter)
 
     def split(first: int, lines: list[str], reason: str) -> Iterator[Record]:
-        return split_lines(first, lines, reason, delimiter)
+        return split_lines(first, lines, reason, delimiter, tap.taken_nul)
 
     reader = careful()
     # A plain line this long or shorter reaches neither the line nor the cell limit.
@@ -229,14 +238,14 @@ def csv_records(fh: BinaryIO, limits: Limits, encoding: str,
                          "characters (rule: line_size)")
             reader = careful()
             continue
-        nul = tap.nul
         lines = tap.take()
-        if nul:
-            yield Record(first, len(lines), cells, "a cell holds a NUL byte, shown as U+FFFD "
-                         "(rule: no_nul_bytes)", lines if len(lines) > 1 else None)
-        elif tap.ended_in_quote and len(cells) <= limits.cells_per_row:
+        # A quote never closed swallowed the lines after it: they are read again on
+        # their own, whatever else the swallowed lines held.
+        if tap.ended_in_quote and len(cells) <= limits.cells_per_row:
             yield from split(first, lines, "a quote opened on this line is never "
                              "closed (rule: quote_closed)")
+        elif tap.taken_nul:
+            yield Record(first, len(lines), cells, _NUL, lines if len(lines) > 1 else None)
         else:
             yield _record(first, len(lines), cells, limits, lines if len(lines) > 1 else None)
 

@@ -259,3 +259,20 @@ def test_a_json_list_lands_as_the_json_text_it_was(value):
     """Lists of texts are written once per distinct list; the text is json.dumps's."""
     assert as_text(value) == json.dumps(value, ensure_ascii=False)
     assert as_text(list(value)) == as_text(value)  # again, from the remembered text
+
+
+@pytest.mark.parametrize("plain_blocks", [True, False])
+def test_a_quote_never_closed_gives_back_the_lines_it_swallowed_past_a_nul(plain_blocks):
+    """A quote opened on line 3 and never closed swallows the rest of the file; a NUL
+    byte further down made the whole swallowed record one quarantined row (the lines
+    after line 3, good ones too). Now each line is read again on its own, and the line
+    with the NUL alone falls for it."""
+    data = b'h1,h2\na,b\nc,"d\ne,f\ng\x00,h\ni,j\n'
+    limits = current_limits()
+    records = list(one_by_one(csv_records(io.BytesIO(data), limits, "utf-8",
+                                          plain_blocks=plain_blocks), limits))
+    assert [(r.line, r.lines, r.cells) for r in records] == [
+        (1, 1, ["h1", "h2"]), (2, 1, ["a", "b"]), (3, 1, ["c", "d\n"]), (4, 1, ["e", "f"]),
+        (5, 1, ["g\ufffd", "h"]), (6, 1, ["i", "j"])]
+    assert [(r.line, r.error and r.error.split("(rule: ")[1]) for r in records if r.error] == [
+        (3, "quote_closed)"), (5, "no_nul_bytes)")]
