@@ -348,10 +348,13 @@ def iter_rows(layout: ReportLayout, config: SourceConfig, extract: Extract | Non
         if any(Invalid in map(type, values[i]) for i in checked):
             notes = [invalid_values(layout.columns, row, checked)
                      for row in zip(*values, strict=True)]
-        # Normalisers add no tab, backslash or line break: the lines' own are the only ones.
+        # Normalisers add no tab, backslash or line break: the lines' own are the only
+        # ones. In a tab-separated file the tabs are the separators, and a value holds
+        # one only inside quotes.
         text = "".join(block.lines)
+        tab_in_a_value = "\t" in text and (layout.delimiter != "\t" or '"' in text)
         return RowBlock(numbers, [*values, *[nothing] * len(missing), nothing, notes],
-                        text_safe="\t" not in text and "\\" not in text)
+                        text_safe=not tab_in_a_value and "\\" not in text)
 
     index = 0
     for item in file_records(layout.path, layout.encoding, layout.limits, tally,

@@ -4,6 +4,7 @@ one by one land through psycopg's row writer. Both must land the same table."""
 from unittest.mock import patch
 
 import psycopg
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg import sql
@@ -30,9 +31,11 @@ def _landed(conn: psycopg.Connection, path, plain_blocks: bool) -> list[tuple] |
 
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(edits=EDITS, cells=CELLS, plain=PLAIN, block=st.sampled_from([400, 1 << 16]))
-def test_blocks_land_what_rows_land(warehouse_url, edits, cells, plain, block):
-    path = write(mangled("document_logs", edits, cells, plain), ".csv")
+@given(edits=EDITS, cells=CELLS, plain=PLAIN, block=st.sampled_from([400, 1 << 16]),
+       separator=st.sampled_from([b",", b"\t"]))
+def test_blocks_land_what_rows_land(warehouse_url, edits, cells, plain, block, separator):
+    path = write(mangled("document_logs", edits, cells, plain).replace(b",", separator),
+                 ".csv")
     with psycopg.connect(warehouse_url) as conn, patch.object(decoded_text, "BLOCK_BYTES",
                                                               block):
         try:
@@ -41,8 +44,24 @@ def test_blocks_land_what_rows_land(warehouse_url, edits, cells, plain, block):
             conn.rollback()
 
 
-def test_a_sample_log_lands_in_text_safe_blocks(warehouse_url, tmp_path):
-    """The way the property above compares is the way a sample log takes."""
-    path = write(mangled("document_logs", [], []), ".csv")
+@pytest.mark.parametrize("separator", [b",", b"\t"])
+def test_a_sample_log_lands_in_text_safe_blocks(warehouse_url, separator):
+    """The way the property above compares is the way a sample log takes, separated
+    by commas or by tabs."""
+    path = write(mangled("document_logs", [], []).replace(b",", separator), ".csv")
     items = list(read_tabular(path, SPEC.config).items)
     assert items and all(isinstance(i, RowBlock) and i.text_safe for i in items)
+
+
+def test_a_quoted_tab_in_a_tab_separated_log_lands_as_a_value(warehouse_url):
+    """A tab inside quotes is a value's: its block is not written as COPY text (where a
+    tab separates the columns), and the value lands whole."""
+    quoted = mangled("document_logs", [], [], [(0.5, 0, '"VB-a\tb"')]).replace(b",", b"\t")
+    items = list(read_tabular(write(quoted, ".csv"), SPEC.config).items)
+    assert [isinstance(i, RowBlock) and i.text_safe for i in items].count(False) == 1
+    with psycopg.connect(warehouse_url) as conn:
+        try:
+            rows = _landed(conn, write(quoted, ".csv"), True)
+            assert sum("VB-a\tb" in row for row in rows) == 1
+        finally:
+            conn.rollback()
