@@ -18,7 +18,10 @@ A rows-dominated case follows: one document-log CSV of each size in ``--rows``
 time) against `psql \\copy` of the same received file into an all-text table on the
 same server, CHECKPOINT before each, in pairs (psql, dti, psql, dti, ...); at the
 smallest size also the same rows with every cell quoted, as many exporters write them
-(psql's copy reads the quotes too). The same
+(psql's copy reads the quotes too), and the same rows with 45% of them failing a row
+rule (a direction or a received time no agency writes), as a broken export delivers
+them: those rows go to quarantine, and the load's memory should not grow with them.
+The same
 run times one `dti ingest` of the six demo public-service reports against one of a
 single report: the cost of each extra small file once the command has started.
 
@@ -29,7 +32,8 @@ source=<name> copy_ratio=<dti rows/s / psql rows/s> memory_ratio=<RSS at S / RSS
 then copy_ratio_1m= and copy_ratio_5m= (psql / whole command), copy_ratio_1m_quoted=
 (every cell quoted), warm_ratio= (psql / what the ledger timed inside the load: land +
 validate + publish, at the largest size), warm_ratio_quoted= (the quoted file),
-file_overhead_s= and memory_ratio= (peak RSS at the largest size / the smallest).
+file_overhead_s=, memory_ratio= (peak RSS at the largest size / the smallest) and
+memory_ratio_failing= (peak RSS of the file with 45% failing rows / the clean one).
 """
 
 from __future__ import annotations
@@ -132,6 +136,21 @@ def quote_every_cell(plain: Path, quoted: Path) -> None:
         writer.writerows(csv.reader(src))
 
 
+def break_rows(plain: Path, broken: Path) -> None:
+    """The same export with 9 rows in 20 failing a row rule: an unknown direction or
+    a received time that does not exist, in turn."""
+    with plain.open(encoding="utf-8-sig", newline="") as src, \
+            broken.open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out, lineterminator="\r\n")
+        for i, row in enumerate(csv.reader(src)):
+            if i and i % 20 < 9:
+                if i % 2:
+                    row[2] = "Khác"
+                else:
+                    row[6] = "31/02/2025 10:00"
+            writer.writerow(row)
+
+
 def paired(wh, path: Path, name: str, pairs: int) -> tuple[float, float, float, float]:
     """Medians of paired runs on one file: psql's copy, dti whole, dti inside, dti RSS."""
     psql_runs, dti_runs = [], []
@@ -154,6 +173,9 @@ def rows_case(wh, work: Path, sizes: list[int], pairs: int) -> tuple[list, dict[
         if n == min(sizes):
             quote_every_cell(path, work / f"documents_{n}_quoted.csv")
             cases.append((f"{n}_quoted", "every cell quoted", work / f"documents_{n}_quoted.csv"))
+            break_rows(path, work / f"documents_{n}_failing.csv")
+            cases.append((f"{n}_failing", "45% of rows failing",
+                          work / f"documents_{n}_failing.csv"))
         for name, form, case in cases:
             psql_s, dti_s, inside, rss = paired(wh, case, name, pairs)
             figures[name] = {"copy_ratio": psql_s / dti_s, "warm_ratio": psql_s / inside,
@@ -241,6 +263,8 @@ def main() -> None:
     print(f"warm_ratio_quoted={quoted['warm_ratio']:.3f}")
     print(f"file_overhead_s={overhead:.3f}")
     print(f"memory_ratio={figures[str(max(sizes))]['rss'] / figures[str(min(sizes))]['rss']:.3f}")
+    failing = figures[f"{min(sizes)}_failing"]['rss'] / figures[str(min(sizes))]['rss']
+    print(f"memory_ratio_failing={failing:.3f}")
 
 
 if __name__ == "__main__":

@@ -16,12 +16,10 @@ Steps, each leaving the ledger truthful:
 from __future__ import annotations
 
 import contextlib
-import heapq
 import logging
 import os
 import stat
 import time
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -53,6 +51,7 @@ from ingestion.validation import (
     ROW_KEY,
     RuleFailure,
     ValidationOutcome,
+    failed_table_name,
     load_suite_document,
     validate_table,
 )
@@ -151,16 +150,21 @@ def _copy_text(values: list[str | None]) -> list[str]:
     return [v or "\\N" for v in values]
 
 
-def describe_row_failures(file_name: str, outcome: ValidationOutcome,
-                          rows: Iterable[int] | None = None) -> list[str]:
-    """One greppable line per failed rule and row (``rows``, default every failing
-    row in order): file, line, column, rule, value."""
-    return [
+def describe_row_failures(file_name: str, outcome: ValidationOutcome) -> list[str]:
+    """One greppable line per failed rule and row, for the first failing rows (file,
+    line, column, rule, value), then how many more rows failed and where they all are."""
+    lines = [
         printable(f"{file_name}:{row}: column {f.column}: rule {f.rule} ({f.expectation}) "
                   f"failed: value {f.value!r}")
-        for row in (sorted(outcome.row_failures) if rows is None else rows)
-        for f in outcome.row_failures[row]
+        for row, failures in sorted(outcome.first_failures.items()) for f in failures
     ]
+    more = outcome.failing_rows - len(outcome.first_failures)
+    if more > 0:
+        lines.append(printable(
+            f"{file_name}: {more} more rows failed row rules (" + ", ".join(
+                f"{rule} x{n}" for rule, n in outcome.rule_counts.items())
+            + "): every failing row and its rules is in the quarantine table"))
+    return lines
 
 
 def _publish(conn: psycopg.Connection, spec: SourceSpec, landing_name: str,
@@ -171,22 +175,25 @@ def _publish(conn: psycopg.Connection, spec: SourceSpec, landing_name: str,
     landing = sql.Identifier(LANDING_SCHEMA, landing_name)
     publish.lock_for_publishing(conn, config.raw_table)
     _replace_partition(conn, config, landing, result, outcome)
-    bad = sorted(outcome.row_failures)
-    if bad:
-        failures = [{"_row_number": r, "failures": [f.as_json() for f in outcome.row_failures[r]]}
-                    for r in bad]
+    if outcome.failing_rows:
+        # Row by row in the warehouse, from the validation's list of failing rows.
+        k = sql.Identifier(ROW_KEY)
         conn.execute(sql.SQL(
             "insert into {q} (_batch_id, _source_file, _row_number, record, failures) "
-            "select %s, %s, b.{k}, to_jsonb(b) - {kl}, f.failures "
-            "from {landing} b join jsonb_to_recordset(%s) as f({k} integer, failures jsonb) "
-            "using ({k})"
-        ).format(q=sql.Identifier("quarantine", config.raw_table), k=sql.Identifier(ROW_KEY),
-                 kl=sql.Literal(ROW_KEY), landing=landing),
-            (result.batch_id, result.source_file, Jsonb(failures)))
+            "select %s, %s, b.{k}, to_jsonb(b) - {kl}, f.failures from {landing} b join ("
+            "select {k}, jsonb_agg(jsonb_build_object('rule', rule, 'expectation', "
+            "expectation, 'column', column_name, 'value', value) order by seq) as failures "
+            "from {failed} group by {k}) as f using ({k})"
+        ).format(q=sql.Identifier("quarantine", config.raw_table), k=k,
+                 kl=sql.Literal(ROW_KEY), landing=landing, failed=outcome.failed_table),
+            (result.batch_id, result.source_file))
+        conn.execute(sql.SQL("delete from {landing} as b using {failed} as f "
+                             "where b.{k} = f.{k}").format(
+            landing=landing, failed=outcome.failed_table, k=k))
     result.rows_loaded = publish.attach_landing(
-        conn, LANDING_SCHEMA, landing_name, config.raw_table, _raw_casts(spec), ROW_KEY, bad,
+        conn, LANDING_SCHEMA, landing_name, config.raw_table, _raw_casts(spec),
         result.batch_id, result.source_file)
-    result.rows_quarantined = len(bad)
+    result.rows_quarantined = outcome.failing_rows
 
 
 def _replace_partition(conn: psycopg.Connection, config: SourceConfig,
@@ -266,8 +273,9 @@ def ingest_file(source: str, path: Path | str, url: str | None = None, *,
         finally:
             if not conn.closed:
                 with contextlib.suppress(psycopg.Error):
-                    conn.execute(sql.SQL("drop table if exists {}").format(
-                        sql.Identifier(LANDING_SCHEMA, landing_name)))
+                    conn.execute(sql.SQL("drop table if exists {}, {}").format(
+                        sql.Identifier(LANDING_SCHEMA, landing_name),
+                        sql.Identifier(LANDING_SCHEMA, failed_table_name(landing_name))))
 
 
 def _table_failure_reason(source: str, f: RuleFailure) -> str:
@@ -415,13 +423,12 @@ def _load_new_file(conn: psycopg.Connection, url: str, spec: SourceSpec, path: P
                          (f"{result.source}|{result.stream}|{result.agency_code}"
                           f"|{result.period}",))
             _publish(conn, spec, landing_name, result, outcome)
-            _count_lines(extract.lines, outcome, result)
+            _count_lines(conn, extract.lines, outcome, result)
             result.status = "loaded"
             notes = []
-            if outcome.row_failures:
-                rules = Counter(f.rule for fs in outcome.row_failures.values() for f in fs)
+            if outcome.failing_rows:
                 notes.append(f"{result.rows_quarantined} rows quarantined: " + ", ".join(
-                    f"{rule} x{n}" for rule, n in rules.most_common()))
+                    f"{rule} x{n}" for rule, n in outcome.rule_counts.items()))
             for w in outcome.warnings:
                 notes.append(f"warning: rule {w.rule} failed (observed {w.value})")
                 log.warning("%s: rule %s failed (observed %s): %s", path.name, w.rule,
@@ -454,19 +461,17 @@ def _refuse_if_mostly_failing(conn: psycopg.Connection, result: BatchResult,
     could load: a changed export format, a wrong column mapping or a registry that lacks
     the agencies would empty the month in the marts, warnings aside."""
     rows = result.rows_read - result.rows_excluded
-    failing = len(outcome.row_failures)
+    failing = outcome.failing_rows
     allowed = limits().quarantine_share
     if not rows or failing <= allowed * rows:
         return
-    rules = Counter(f.rule for fs in outcome.row_failures.values() for f in fs)
-    shown = heapq.nsmallest(_REFUSED_ROWS_LOGGED, outcome.row_failures)
-    for line in describe_row_failures(file_name, outcome, shown):  # with -v
+    for line in describe_row_failures(file_name, outcome):  # with -v
         log.info(line)
-    first = shown[0]  # the reason names it
-    f = outcome.row_failures[first][0]
+    first = min(outcome.first_failures)  # the reason names it
+    f = outcome.first_failures[first][0]
     _reject(conn, result, [Failure("quarantine_share", (
         f"{failing} of {rows} rows fail row rules ({failing / rows:.0%}: "
-        + ", ".join(f"{rule} x{n}" for rule, n in rules.most_common(3))
+        + ", ".join(f"{rule} x{n}" for rule, n in list(outcome.rule_counts.items())[:3])
         + f"; the first, line {first}: column {f.column}: rule {f.rule}, value "
         f"{_short(repr(f.value), 80)}), more than the {allowed:.0%} a file may lose to "
         "quarantine: the export looks broken as a whole, so nothing was loaded and the "
@@ -484,11 +489,12 @@ def _refuse_if_agencies_left_out(conn: psycopg.Connection, config: SourceConfig,
         "select distinct agency_code from {} where _batch_id = any(%s) "
         "and agency_code is not null").format(sql.Identifier("raw", config.raw_table)),
         (replaced,))}
-    # PostgreSQL hashes a long "= any" array: a row costs one look-up however many fail.
+    kept = sql.SQL("true") if outcome.failed_table is None else sql.SQL(
+        "not exists (select 1 from {failed} as f where f.{k} = b.{k})").format(
+        failed=outcome.failed_table, k=sql.Identifier(ROW_KEY))
     now = {r[0] for r in conn.execute(sql.SQL(
-        "select distinct agency_code from {} where agency_code is not null "
-        "and not ({} = any(%s))").format(landing, sql.Identifier(ROW_KEY)),
-        (list(outcome.row_failures),))}
+        "select distinct agency_code from {} as b where agency_code is not null and {}"
+    ).format(landing, kept))}
     left_out = sorted(before - now)
     allowed = limits().replaced_agencies_left_out
     if not left_out or len(left_out) <= allowed * len(before):
@@ -503,17 +509,18 @@ def _refuse_if_agencies_left_out(conn: psycopg.Connection, config: SourceConfig,
         "DTI_LIMIT_REPLACED_AGENCIES_LEFT_OUT=1 to replace it anyway)")))
 
 
-_REFUSED_ROWS_LOGGED = 20  # a refused million-row file need not log every failure
-
-
-def _count_lines(tally: LineTally | None, outcome: ValidationOutcome,
+def _count_lines(conn: psycopg.Connection, tally: LineTally | None, outcome: ValidationOutcome,
                  result: BatchResult) -> None:
     """Physical lines per outcome (text formats). A record over several lines counts
     all of them; the ledger's check constraint refuses a batch whose lines do not add
     up, so a reader that lost a line fails the load instead of hiding it."""
     if tally is None:
         return
-    extra_bad = sum(tally.extra.get(n, 0) for n in outcome.row_failures)
+    extra_bad = 0
+    if tally.extra and outcome.failing_rows:  # records over several lines that failed
+        extra_bad = sum(tally.extra[n] for (n,) in conn.execute(sql.SQL(
+            "select distinct {k} from {f} where {k} = any(%s)").format(
+            k=sql.Identifier(ROW_KEY), f=outcome.failed_table), (list(tally.extra),)))
     result.lines_read = tally.read
     result.lines_quarantined = result.rows_quarantined + extra_bad
     result.lines_loaded = result.rows_loaded + sum(tally.extra.values()) - extra_bad

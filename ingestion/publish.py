@@ -63,16 +63,14 @@ def drop_batches(conn: psycopg.Connection, raw_table: str, batch_ids: Sequence[i
 
 
 def attach_landing(conn: psycopg.Connection, landing_schema: str, landing_name: str,
-                   raw_table: str, casts: dict[str, str], key: str, quarantined: list[int],
-                   batch_id: int, source_file: str) -> int:
-    """Make the landing table the batch's raw partition; return the rows it holds.
+                   raw_table: str, casts: dict[str, str], batch_id: int,
+                   source_file: str) -> int:
+    """Make the landing table (its quarantined rows gone) the batch's raw partition;
+    return the rows it holds.
 
     ``casts`` maps a raw column to the SQL (a template around the column) that types
-    its landed text; ``quarantined`` are the keys of the rows that went to quarantine."""
+    its landed text."""
     landing = sql.Identifier(landing_schema, landing_name)
-    if quarantined:
-        conn.execute(sql.SQL("delete from {} where {} = any(%s)").format(
-            landing, sql.Identifier(key)), (quarantined,))
     raw = _columns(conn, sql.Identifier("raw", raw_table))
     landed = _columns(conn, landing)
     fixed = {"_batch_id": batch_id, "_source_file": source_file}

@@ -38,24 +38,57 @@ class RuleFailure:
     value: Any = None
     description: str = ""
 
-    def as_json(self) -> dict[str, Any]:
-        return {"rule": self.rule, "expectation": self.expectation, "column": self.column,
-                "value": self.value}
-
 
 @dataclass
 class ValidationOutcome:
+    """What a suite found. The rows row-level rules name stay in the warehouse, in
+    ``failed_table`` (a row per row and rule hit: ``_row_number``, ``rule``,
+    ``expectation``, ``column_name``, ``value`` as JSON, ``description``): a broken
+    export can fail millions of rows, and holding them here grew memory by ~2 KB each.
+    Here: their counts and the first rows' failures, for messages."""
+
     suite: str
     table_failures: list[RuleFailure] = field(default_factory=list)
     # Table-level failures of rules whose meta says on_failure: warn.
     warnings: list[RuleFailure] = field(default_factory=list)
-    row_failures: dict[int, list[RuleFailure]] = field(default_factory=lambda: defaultdict(list))
+    failed_table: sql.Identifier | None = None  # None: no row rule failed
+    failing_rows: int = 0
+    rule_counts: dict[str, int] = field(default_factory=dict)  # hits per rule, most first
+    first_failures: dict[int, list[RuleFailure]] = field(default_factory=dict)
     results: list[dict[str, Any]] = field(default_factory=list)
     document: dict[str, Any] = field(default_factory=dict)  # the GX result, for Data Docs
 
     @property
     def rejected(self) -> bool:
         return bool(self.table_failures)
+
+
+FIRST_ROWS = 20  # rows whose failures an outcome holds for messages
+
+
+def failed_table_name(table: str) -> str:
+    """Where a batch table's failing rows are listed (named so that the clean-up of an
+    interrupted batch's landing tables, which matches their ``_b<batch>`` ending,
+    drops it too)."""
+    return f"failed_{table}"
+
+
+_EVERY_ROW = sql.SQL("true")
+
+
+def row_failures(conn: psycopg.Connection, outcome: ValidationOutcome,
+                 where: sql.Composable = _EVERY_ROW) -> dict[int, list[RuleFailure]]:
+    """Row number -> the rules it failed, in the suite's order, for the rows ``where``
+    (a condition on the failed table, aliased ``f``) selects."""
+    failures: dict[int, list[RuleFailure]] = defaultdict(list)
+    if outcome.failed_table is None:
+        return failures
+    for number, rule, kind, column, value, description in conn.execute(sql.SQL(
+            "select _row_number, rule, expectation, column_name, value, description "
+            "from {} as f where {} order by _row_number, seq").format(
+            outcome.failed_table, where)):
+        failures[number].append(RuleFailure(rule, kind, column, value, description))
+    return failures
 
 
 # Rules several suites share, written once; a suite names one with its parameters
@@ -201,25 +234,27 @@ def _column_of(kwargs: dict[str, Any]) -> str | None:
     return None
 
 
-def _duplicated_rows(conn: psycopg.Connection, table: sql.Composable,
-                     columns: list[str]) -> dict[int, dict[str, Any]]:
-    """Row number -> ``columns`` as text, of each row whose combination of ``columns``
-    occurs more than once, as GX's compound uniqueness counts them (a row with every
-    one of them null is ignored; nulls match nulls)."""
+def _duplicated_rows(table: sql.Composable, columns: list[str],
+                     column: str | None) -> sql.Composed:
+    """Each row whose combination of ``columns`` occurs more than once, as GX's compound
+    uniqueness counts them (a row with every one of them null is ignored; nulls match
+    nulls): its row number, ``column`` (the rule's) and ``columns`` as text, in one JSON
+    object."""
     columns = sorted(columns)
     cols = [sql.Identifier(c) for c in columns]
-    q = sql.SQL(
-        "select b.{k}, {texts} from {table} as b join ("
+    return sql.SQL(
+        "select b.{k}, {column}, jsonb_build_object({texts}) from {table} as b join ("
         "select {cols} from {table} where {some} group by {cols} having count(*) > 1"
         ") as k on {same}"
     ).format(
-        k=sql.Identifier(ROW_KEY), table=table, cols=sql.SQL(", ").join(cols),
-        texts=sql.SQL(", ").join(sql.SQL("b.{}::text").format(c) for c in cols),
+        k=sql.Identifier(ROW_KEY), column=sql.Literal(column), table=table,
+        cols=sql.SQL(", ").join(cols),
+        texts=sql.SQL(", ").join(sql.SQL("{}, b.{}::text").format(sql.Literal(c), i)
+                                 for c, i in zip(columns, cols, strict=True)),
         some=sql.SQL(" or ").join(sql.SQL("{} is not null").format(c) for c in cols),
         same=sql.SQL(" and ").join(
             sql.SQL("b.{c} is not distinct from k.{c}").format(c=c) for c in cols),
     )
-    return {row[0]: dict(zip(columns, row[1:], strict=True)) for row in conn.execute(q)}
 
 
 # Per-row lists can hold a million entries; the warehouse keeps the rows elsewhere.
@@ -249,32 +284,28 @@ def _exception_message(result: dict[str, Any]) -> str | None:
     return None
 
 
-def _rows_from_query(conn: psycopg.Connection, table: sql.Composable,
-                     query: str) -> list[tuple[int, str | None, Any]]:
-    """Every hit of an unexpected-rows query: (row, column, value). The column and value
-    are the query's ``column_name`` and ``value`` when it names them, else no column
-    and the row's other columns (one alone as itself).
+def _rows_from_query(conn: psycopg.Connection, table: sql.Composable, query: str,
+                     column: str | None) -> sql.Composed:
+    """Every hit of an unexpected-rows query: its row number, column and value (JSON).
+    The column and value are the query's ``column_name`` and ``value`` when it names
+    them, else the rule's column and the row's other columns (one alone as itself).
 
-    GX returns a sample of such rows; quarantine needs them all, so the suite's own
-    query is run again here on the same batch table."""
-    text = query.replace("{batch}", table.as_string(conn))
-    cur = conn.execute(text)
-    names = [c.name for c in cur.description or []]
-    found = []
-    for row in cur:
-        record = {n: _plain(v) for n, v in zip(names, row, strict=True)}
-        number = record.pop(ROW_KEY)
-        if "column_name" in record:
-            found.append((number, record["column_name"], record.get("value")))
-        else:
-            found.append((number, None,
-                          record if len(record) != 1 else next(iter(record.values()))))
-    return found
-
-
-def _plain(value: Any) -> Any:
-    """A value as quarantine stores it (JSON): a time as ISO 8601 text."""
-    return value.isoformat() if isinstance(value, datetime) else value
+    GX counts such rows; quarantine needs them all, so the suite's own query is run
+    again here on the same batch table."""
+    hits = sql.SQL(query.replace("{batch}", table.as_string(conn)).rstrip().rstrip(";"))
+    names = [c.name for c in conn.execute(
+        sql.SQL("select * from ({}) as q limit 0").format(hits)).description or []]
+    others = [n for n in names if n != ROW_KEY]
+    if "column_name" in names:
+        named = sql.SQL("coalesce(q.column_name, {})").format(sql.Literal(column))
+        value = sql.SQL("to_jsonb(q.value)" if "value" in names else "null::jsonb")
+    else:
+        named = sql.Literal(column)
+        value = (sql.SQL("to_jsonb(q.{})").format(sql.Identifier(others[0]))
+                 if len(others) == 1 else sql.SQL("to_jsonb(q) - {}").format(
+                     sql.Literal(ROW_KEY)))
+    return sql.SQL("select q.{}, {}, {} from ({}) as q").format(
+        sql.Identifier(ROW_KEY), named, value, hits)
 
 
 def _clock_parameters() -> dict[str, datetime]:
@@ -297,19 +328,6 @@ def validate_table(url: str, schema: str, table: str, suite_name: str,
     with _GX_LOCK:  # the shared GX context is not thread-safe
         document = _run_suite(url, schema, table, suite_name, expectations, parameters,
                               _BASIC)
-        # The counts above are the record; quarantine needs every row a failed
-        # column rule names, which only the complete format lists: those rules again.
-        filled = _parameterised(expectations)
-        rerun = {_key(r["expectation_config"], filled): i
-                 for i, r in enumerate(document["results"]) if _needs_row_list(r)}
-        if rerun:
-            again = [e for e in expectations if _key(e, filled) in rerun]
-            if len(again) != len(rerun):  # never quarantine fewer rows than failed
-                raise RuntimeError(f"{suite_name}: failed rules not found in the suite")
-            complete = _run_suite(url, schema, table, suite_name, again, parameters,
-                                  _COMPLETE)
-            for res in complete["results"]:  # GX orders results its own way
-                document["results"][rerun[_key(res["expectation_config"], filled)]] = res
         # After the first run: the context, the engine and the rules it built all stay.
         if not _FIRST_RUN_LEFT_OUT.is_set():
             _FIRST_RUN_LEFT_OUT.set()
@@ -317,42 +335,12 @@ def validate_table(url: str, schema: str, table: str, suite_name: str,
     return _sort_failures(url, schema, table, suite_name, document)
 
 
-# Counts for every rule (cheaper than COMPLETE, which lists every unexpected row of
-# every column rule). No sample of unexpected values: fetching it is one more scan per
-# column rule (LIMIT 20 reads the whole table when nothing is unexpected, 1.9 s of
-# 7.1 s on a million events), and the rows of a failed rule come from the rerun.
+# Counts for every rule: GX's record. No sample of unexpected values: fetching it is
+# one more scan per column rule (LIMIT 20 reads the whole table when nothing is
+# unexpected, 1.9 s of 7.1 s on a million events). The rows a failed rule names are
+# found in the warehouse (_failing_rows): GX's COMPLETE lists of them cost ~1.8 KB of
+# memory a row (238 MB for 134k rows) and a second run of the rule.
 _BASIC = {"result_format": "BASIC", "partial_unexpected_count": 0}
-# GX's COMPLETE format lists only partial_unexpected_count (20 by default) rows'
-# indexes: every one is asked for.
-_COMPLETE = {"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_KEY],
-             "partial_unexpected_count": 2**31 - 1}
-
-
-def _parameterised(expectations: list[dict[str, Any]]) -> frozenset[str]:
-    """The kwargs some expectation takes from a $PARAMETER."""
-    return frozenset(k for e in expectations for k, v in e["kwargs"].items()
-                     if isinstance(v, dict) and "$PARAMETER" in v)
-
-
-def _key(expectation: dict[str, Any], filled: frozenset[str]) -> str:
-    """An expectation as configured, whether from the suite or from GX's result (which
-    adds the batch it ran on and holds the values of the parameters, not their names:
-    ``filled`` kwargs are left out, the type, the other kwargs and meta tell apart)."""
-    kwargs = {k: v for k, v in expectation["kwargs"].items()
-              if k != "batch_id" and k not in filled}
-    return json.dumps([expectation["type"], kwargs, expectation.get("meta")], sort_keys=True,
-                      default=str)
-
-
-def _needs_row_list(result: dict[str, Any]) -> bool:
-    """A failed row-level rule whose rows GX lists (not an unexpected-rows query,
-    which is run again here in full, nor a uniqueness rule, whose rows are found
-    here: see _failing_rows)."""
-    cfg = result["expectation_config"]
-    return (not result["success"] and _exception_message(result) is None
-            and (cfg.get("meta") or {}).get("level", "row") == "row"
-            and "unexpected_rows_query" not in cfg["kwargs"]
-            and cfg["type"] not in _ROWS_FOUND_HERE)
 
 
 def _with_query_values(expectations: list[dict[str, Any]],
@@ -395,9 +383,10 @@ def _sort_failures(url: str, schema: str, table: str, suite_name: str,
                    document: dict[str, Any]) -> ValidationOutcome:
     outcome = ValidationOutcome(suite=suite_name)
     qualified = sql.Identifier(schema, table)
+    failed = sql.Identifier(schema, failed_table_name(table))
     with psycopg.connect(url) as conn:
         conn.execute("set timezone to 'Asia/Ho_Chi_Minh'")  # values as agencies read them
-        for d in document["results"]:
+        for at, d in enumerate(document["results"]):
             cfg, res_body = d["expectation_config"], d.get("result") or {}
             meta, kwargs = cfg.get("meta") or {}, cfg["kwargs"]
             column = _column_of(kwargs) or meta.get("column")
@@ -429,18 +418,51 @@ def _sort_failures(url: str, schema: str, table: str, suite_name: str,
                 continue
             description = meta.get("description", "")
             hits = _failing_rows(conn, qualified, cfg["type"], kwargs, res_body, column)
-            if not hits or (isinstance(counted, int) and len(hits) < counted):
-                # Quarantining fewer rows than failed would load the others: the file
-                # is refused instead.
+            if hits is not None and outcome.failed_table is None:
+                _create_failed_table(conn, failed)
+                outcome.failed_table = failed
+            named = 0 if hits is None else conn.execute(sql.SQL(
+                "insert into {} ({}, rule_at, rule, expectation, column_name, value, "
+                "description) select h.n, {}, {}, {}, h.column_name, h.value, {} "
+                "from ({}) as h (n, column_name, value)").format(
+                failed, sql.Identifier(ROW_KEY), sql.Literal(at), sql.Literal(rule),
+                sql.Literal(cfg["type"]), sql.Literal(description), hits)).rowcount
+            if not named or (isinstance(counted, int) and named != counted):
+                # Quarantining fewer rows than failed would load the others, more would
+                # quarantine rows GX passed: the file is refused instead.
+                conn.execute(sql.SQL("delete from {} where rule_at = {}").format(
+                    failed, sql.Literal(at)))
                 outcome.table_failures.append(RuleFailure(
-                    rule, cfg["type"], column,
-                    f"{counted} rows failed, {len(hits)} could be named", description))
-                continue
-            for row_number, named, value in hits:
-                outcome.row_failures[row_number].append(
-                    RuleFailure(rule, cfg["type"], named, value, description))
+                    rule, cfg["type"], column, f"{counted} rows failed, {named} could be named",
+                    description))
+        if outcome.failed_table is not None:
+            _count_failures(conn, outcome.failed_table, outcome)
     outcome.document = _trimmed(document)
     return outcome
+
+
+def _create_failed_table(conn: psycopg.Connection, failed: sql.Identifier) -> None:
+    conn.execute(sql.SQL(
+        "drop table if exists {f}; create table {f} ("
+        "seq bigint generated always as identity, {k} integer not null, "
+        "rule_at integer not null, rule text not null, expectation text not null, "
+        "column_name text, value jsonb, description text)").format(
+        f=failed, k=sql.Identifier(ROW_KEY)))
+
+
+def _count_failures(conn: psycopg.Connection, failed: sql.Identifier,
+                    outcome: ValidationOutcome) -> None:
+    counts = conn.execute(sql.SQL(
+        "select rule, count(*) from {} group by rule order by count(*) desc, min(rule_at)"
+    ).format(failed)).fetchall()
+    outcome.rule_counts = dict(counts)
+    if counts:
+        row = conn.execute(sql.SQL("select count(distinct {}) from {}").format(
+            sql.Identifier(ROW_KEY), failed)).fetchone()
+        outcome.failing_rows = row[0] if row else 0
+        outcome.first_failures = dict(row_failures(conn, outcome, sql.SQL(
+            "f.{k} in (select distinct {k} from {f} order by 1 limit {n})").format(
+            k=sql.Identifier(ROW_KEY), f=failed, n=sql.Literal(FIRST_ROWS))))
 
 
 _ROWS_FOUND_HERE = {"expect_compound_columns_to_be_unique"}
@@ -448,17 +470,46 @@ _ROWS_FOUND_HERE = {"expect_compound_columns_to_be_unique"}
 
 def _failing_rows(conn: psycopg.Connection, table: sql.Composable, kind: str,
                   kwargs: dict[str, Any], result: dict[str, Any], column: str | None
-                  ) -> list[tuple[int, str | None, Any]]:
-    """Every row a failed row-level rule names: (row, column, value); none for a rule
-    whose rows GX does not index (its ``unexpected_list`` of values holds at most a few
-    hundred, whatever the format): the caller refuses the file then."""
+                  ) -> sql.Composed | None:
+    """A query of every row a failed row-level rule names: (row, column, value as
+    JSON); None for a rule of a kind no query is written for here (the caller refuses
+    the file then)."""
     if "unexpected_rows_query" in kwargs:
-        return [(row, named or column, value) for row, named, value
-                in _rows_from_query(conn, table, kwargs["unexpected_rows_query"])]
+        return _rows_from_query(conn, table, kwargs["unexpected_rows_query"], column)
     if kind in _ROWS_FOUND_HERE:
-        return [(row, column, key) for row, key
-                in _duplicated_rows(conn, table, kwargs["column_list"]).items()]
-    return [(item[ROW_KEY], column,
-             _plain(item.get(kwargs["column"])) if "column" in kwargs else None)
-            for item in result.get("unexpected_index_list", [])]
+        return _duplicated_rows(table, kwargs["column_list"], column)
+    unexpected = _unexpected_values(kind, kwargs)
+    if unexpected is None:
+        return None
+    return sql.SQL("select {k}, {named}, to_jsonb({c}) from {table} where {unexpected}").format(
+        k=sql.Identifier(ROW_KEY), named=sql.Literal(column),
+        c=sql.Identifier(kwargs["column"]), table=table, unexpected=unexpected)
 
+
+def _unexpected_values(kind: str, kwargs: dict[str, Any]) -> sql.Composable | None:
+    """The condition of a column rule's unexpected values, as GX states it for SQL
+    (nulls are unexpected to the not-null rule only, and ignored by the others); None
+    for a kind written nowhere here. The rows it names are counted against GX's count
+    of the rule: a condition that ever drifted from GX's refuses the file."""
+    if "column" not in kwargs:
+        return None
+    c = sql.Identifier(kwargs["column"])
+    if kind == "expect_column_values_to_not_be_null":
+        return sql.SQL("{} is null").format(c)
+    if kind == "expect_column_values_to_be_null":
+        return sql.SQL("{} is not null").format(c)
+    if kind == "expect_column_values_to_be_in_set":
+        expected = sql.SQL("{} = any({})").format(c, sql.Literal(list(kwargs["value_set"])))
+    elif kind == "expect_column_values_to_match_regex":
+        expected = sql.SQL("{} ~ {}").format(c, sql.Literal(kwargs["regex"]))
+    elif kind == "expect_column_values_to_be_between":
+        bounds = [sql.SQL("{} {} {}").format(c, sql.SQL(op), sql.Literal(kwargs[bound]))
+                  for bound, op in (("min_value", ">" if kwargs.get("strict_min") else ">="),
+                                    ("max_value", "<" if kwargs.get("strict_max") else "<="))
+                  if kwargs.get(bound) is not None]
+        if not bounds:
+            return None
+        expected = sql.SQL(" and ").join(bounds)
+    else:
+        return None
+    return sql.SQL("{} is not null and not ({})").format(c, expected)

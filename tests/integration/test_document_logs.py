@@ -2,6 +2,7 @@
 pseudonymised, timestamps in Vietnam time, row rules quarantined."""
 
 import json
+import logging
 import re
 from datetime import UTC, date, datetime, timedelta
 
@@ -111,3 +112,29 @@ def test_future_receipt_is_quarantined(warehouse_url, csv_log):
     (bad,) = rows(warehouse_url, "select failures from quarantine.document_events")
     # In the future, and so also outside the month the file reports.
     assert {f["rule"] for f in bad["failures"]} == {"not_in_future", "row_in_partition"}
+
+
+def test_many_failing_rows_are_all_quarantined_and_the_first_logged(warehouse_url, csv_log,
+                                                                    caplog):
+    """A row rule broken on many rows: every one of them goes to quarantine (the rows
+    are gathered in the warehouse, not in the loader's memory), and the log names the
+    first rows, then how many more failed and by which rules, rather than a line each."""
+    edit_lines(csv_log, lambda i, line: (
+        line if i < 2 or i % 5 else
+        set_cell(line, 3, "Fax") if i % 10 else set_cell(line, 6, "31/02/2025 10:00")))
+    with caplog.at_level(logging.WARNING, logger="ingestion.load"):
+        result = ingest_file(SOURCE, csv_log)
+    quarantined = rows(warehouse_url, "select _row_number, failures "
+                                      "from quarantine.document_events order by 1")
+    assert len(quarantined) == result.rows_quarantined > 40
+    assert {f["rule"] for q in quarantined for f in q["failures"]} == {
+        "enum_value", "timestamp_format"}
+    *named, summary = caplog.messages
+    assert [int(m.split(":")[1]) for m in named] == [q["_row_number"]
+                                                     for q in quarantined[:20]]
+    counts = {r: sum(f["rule"] == r for q in quarantined for f in q["failures"])
+              for r in ("enum_value", "timestamp_format")}
+    assert summary.startswith(f"{csv_log.name}: {len(quarantined) - 20} more rows failed "
+                              "row rules (")
+    assert all(f"{rule} x{n}" in summary for rule, n in counts.items())
+    assert_ledger_invariant(warehouse_url, "document_events")

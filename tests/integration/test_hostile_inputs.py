@@ -313,15 +313,19 @@ def test_a_rule_naming_fewer_rows_than_failed_refuses_the_file(warehouse_url):
     than the rows it did not name loaded."""
     from ingestion.validation import _sort_failures
 
+    with psycopg.connect(warehouse_url, autocommit=True) as conn:
+        conn.execute("create table landing.few (_row_number integer, channel text)")
+        conn.execute("insert into landing.few values (1, 'Fax'), (2, 'Giấy')")
     result = {"expectation_config": {
         "type": "expect_column_values_to_be_in_set",
         "kwargs": {"column": "channel", "value_set": ["Giấy"]},
         "meta": {"rule": "enum_value"}},
         "success": False,
-        "result": {"unexpected_count": 5,
-                   "unexpected_index_list": [{"_row_number": 1, "channel": "Fax"}]}}
-    outcome = _sort_failures(warehouse_url, "landing", "none", "document_logs",
+        "result": {"unexpected_count": 5, "unexpected_index_query":
+                   "SELECT _row_number, channel FROM landing.few "
+                   "WHERE channel NOT IN ('Giấy');"}}
+    outcome = _sort_failures(warehouse_url, "landing", "few", "document_logs",
                              {"results": [result]})
-    assert not outcome.row_failures
+    assert (outcome.failing_rows, outcome.rule_counts, outcome.first_failures) == (0, {}, {})
     (failure,) = outcome.table_failures
     assert (failure.rule, failure.value) == ("enum_value", "5 rows failed, 1 could be named")
