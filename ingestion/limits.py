@@ -32,6 +32,7 @@ class Limits:
     pull_total_seconds: float
     quarantine_share: float
     replaced_agencies_left_out: float
+    replaced_rows_kept: float
 
 
 @cache

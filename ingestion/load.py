@@ -202,6 +202,7 @@ def _replace_partition(conn: psycopg.Connection, config: SourceConfig,
     old = ledger.supersede_partition(conn, result)
     if old:
         _refuse_if_agencies_left_out(conn, config, landing, result, outcome, old)
+        _refuse_if_rows_dropped(conn, result, outcome, old)
         publish.drop_batches(conn, config.raw_table, old)
         conn.execute(sql.SQL("delete from {} where _batch_id = any(%s)").format(
             sql.Identifier("quarantine", config.raw_table)), (old,))
@@ -507,6 +508,27 @@ def _refuse_if_agencies_left_out(conn: psycopg.Connection, config: SourceConfig,
         f"{len(before)} agencies it loaded ({named}): their rows of that period would be "
         "lost. Send the whole export for the period (or set "
         "DTI_LIMIT_REPLACED_AGENCIES_LEFT_OUT=1 to replace it anyway)")))
+
+
+def _refuse_if_rows_dropped(conn: psycopg.Connection, result: BatchResult,
+                            outcome: ValidationOutcome, replaced: list[int]) -> None:
+    """Refuse a file that would replace the month's load with far fewer rows than it
+    loaded, every agency present: an export cut off at a page or size limit, or pulled
+    again after the source system purged old records, would shrink the month's counts
+    in the marts, and the index with them."""
+    row = conn.execute("select coalesce(sum(rows_loaded), 0) from meta.batches "
+                       "where batch_id = any(%s)", (replaced,)).fetchone()
+    before = int(row[0]) if row else 0
+    now = result.rows_read - result.rows_excluded - outcome.failing_rows
+    kept = limits().replaced_rows_kept
+    if not before or now >= kept * before:
+        return
+    raise _Refused(Failure("rows_kept", (
+        f"the file would replace batch {', '.join(map(str, replaced))} for "
+        f"{result.agency_code} {result.period} with {now} rows where that load has "
+        f"{before} ({now / before:.0%}, less than the {kept:.0%} a replacement keeps): "
+        "the period's other rows would be lost. Send the whole export for the period (or "
+        "set DTI_LIMIT_REPLACED_ROWS_KEPT=0 to replace it anyway)")))
 
 
 def _count_lines(conn: psycopg.Connection, tally: LineTally | None, outcome: ValidationOutcome,

@@ -304,8 +304,36 @@ def test_a_partial_re_export_cannot_remove_the_agencies_it_leaves_out(warehouse_
     assert raw_counts(warehouse_url)["public_services"] == 14
 
     monkeypatch.setenv("DTI_LIMIT_REPLACED_AGENCIES_LEFT_OUT", "1")
+    with pytest.raises(BatchRejected) as shrinking:  # 2 rows of 14: the rows' guard
+        ingest_file("public_services", part)
+    assert [f.rule for f in shrinking.value.failures] == ["rows_kept"]
+    monkeypatch.setenv("DTI_LIMIT_REPLACED_ROWS_KEPT", "0")
     assert ingest_file("public_services", part).rows_loaded == 2
     assert raw_counts(warehouse_url)["public_services"] == 2
+
+
+def test_a_cut_off_re_export_cannot_shrink_the_month(warehouse_url, tmp_path, capsys,
+                                                     monkeypatch):
+    """The month's log, then the same month's log with a fifth of its events, every
+    agency still in it (an export cut at a page limit, a source that purged old
+    records): refused, the month's load staying whole. Allowed by the limit, it
+    replaces the month."""
+    (tmp_path / "whole").mkdir()
+    (tmp_path / "cut").mkdir()
+    whole = ingest_file("document_logs", hostile.document_log(tmp_path / "whole"))
+    cut = hostile.edit(hostile.document_log(tmp_path / "cut"), lambda lines: [
+        line for i, line in enumerate(lines) if i == 0 or i % 5 == 1 or not line])
+    status, out, err = ingest_cli(capsys, "document_logs", cut)
+    assert (status, out, len(err)) == (1, [], 1), err
+    assert f"would replace batch {whole.batch_id} for 000.00.00.H49 2025-04 with " in err[0]
+    assert f" rows where that load has {whole.rows_loaded} (" in err[0]
+    assert err[0].endswith("(rule: rows_kept)")
+    assert raw_counts(warehouse_url)["document_events"] == whole.rows_loaded
+
+    monkeypatch.setenv("DTI_LIMIT_REPLACED_ROWS_KEPT", "0")
+    smaller = ingest_file("document_logs", cut)
+    assert 0 < smaller.rows_loaded < whole.rows_loaded / 4
+    assert raw_counts(warehouse_url)["document_events"] == smaller.rows_loaded
 
 
 def test_a_rule_naming_fewer_rows_than_failed_refuses_the_file(warehouse_url):

@@ -230,9 +230,10 @@ def test_registry_checks_codes_for_the_period_reported(warehouse_url, tmp_path, 
 
     # Reports of one agency each: one failing row is the whole file, which
     # quarantine_share would refuse, and each report of August replaces the last,
-    # which agencies_kept would refuse; here the row's rule is what is checked.
+    # which agencies_kept and rows_kept would refuse; here the row's rule is checked.
     monkeypatch.setenv("DTI_LIMIT_QUARANTINE_SHARE", "1")
     monkeypatch.setenv("DTI_LIMIT_REPLACED_AGENCIES_LEFT_OUT", "1")
+    monkeypatch.setenv("DTI_LIMIT_REPLACED_ROWS_KEPT", "0")
 
     ict, ha_long = "000.00.20.H49", "000.00.31.H49"
     # A department merged in March 2025 still reports under its old code: kept in raw,
