@@ -150,9 +150,11 @@ def _copy_text(values: list[str | None]) -> list[str]:
     return [v or "\\N" for v in values]
 
 
-def describe_row_failures(file_name: str, outcome: ValidationOutcome) -> list[str]:
+def describe_row_failures(file_name: str, outcome: ValidationOutcome,
+                          quarantined_in: str | None = None) -> list[str]:
     """One greppable line per failed rule and row, for the first failing rows (file,
-    line, column, rule, value), then how many more rows failed and where they all are."""
+    line, column, rule, value), then how many more rows failed (and, loaded, the
+    quarantine table that holds them all)."""
     lines = [
         printable(f"{file_name}:{row}: column {f.column}: rule {f.rule} ({f.expectation}) "
                   f"failed: value {f.value!r}")
@@ -160,10 +162,10 @@ def describe_row_failures(file_name: str, outcome: ValidationOutcome) -> list[st
     ]
     more = outcome.failing_rows - len(outcome.first_failures)
     if more > 0:
+        held = f": every one, with its rules, is in {quarantined_in}" if quarantined_in else ""
         lines.append(printable(
             f"{file_name}: {more} more rows failed row rules (" + ", ".join(
-                f"{rule} x{n}" for rule, n in outcome.rule_counts.items())
-            + "): every failing row and its rules is in the quarantine table"))
+                f"{rule} x{n}" for rule, n in outcome.rule_counts.items()) + ")" + held))
     return lines
 
 
@@ -442,7 +444,8 @@ def _load_new_file(conn: psycopg.Connection, url: str, spec: SourceSpec, path: P
             ledger.close_batch(conn, result)
     except _Refused as refused:  # rolled back: nothing replaced, nothing published
         _reject(conn, result, [refused.failure])
-    for line in describe_row_failures(path.name, outcome):
+    for line in describe_row_failures(path.name, outcome,
+                                      f"quarantine.{spec.config.raw_table}"):
         log.warning(line)
     return result
 

@@ -136,5 +136,6 @@ def test_many_failing_rows_are_all_quarantined_and_the_first_logged(warehouse_ur
               for r in ("enum_value", "timestamp_format")}
     assert summary.startswith(f"{csv_log.name}: {len(quarantined) - 20} more rows failed "
                               "row rules (")
+    assert summary.endswith("): every one, with its rules, is in quarantine.document_events")
     assert all(f"{rule} x{n}" in summary for rule, n in counts.items())
     assert_ledger_invariant(warehouse_url, "document_events")
