@@ -203,8 +203,12 @@ def _replace_partition(conn: psycopg.Connection, config: SourceConfig,
                        outcome: ValidationOutcome) -> None:
     old = ledger.supersede_partition(conn, result)
     if old:
-        _refuse_if_agencies_left_out(conn, config, landing, result, outcome, old)
-        _refuse_if_rows_dropped(conn, result, outcome, old)
+        # Both told at once: a partial export usually breaks both, and each names the
+        # limit that lets it through.
+        refusals = [f for f in (_agencies_left_out(conn, config, landing, result, outcome, old),
+                                _rows_dropped(conn, result, outcome, old)) if f is not None]
+        if refusals:
+            raise _Refused(refusals)
         publish.drop_batches(conn, config.raw_table, old)
         conn.execute(sql.SQL("delete from {} where _batch_id = any(%s)").format(
             sql.Identifier("quarantine", config.raw_table)), (old,))
@@ -443,7 +447,7 @@ def _load_new_file(conn: psycopg.Connection, url: str, spec: SourceSpec, path: P
             result.timings["publish_s"] = round(time.perf_counter() - clock, 3)
             ledger.close_batch(conn, result)
     except _Refused as refused:  # rolled back: nothing replaced, nothing published
-        _reject(conn, result, [refused.failure])
+        _reject(conn, result, refused.failures)
     for line in describe_row_failures(path.name, outcome,
                                       f"quarantine.{spec.config.raw_table}"):
         log.warning(line)
@@ -451,11 +455,11 @@ def _load_new_file(conn: psycopg.Connection, url: str, spec: SourceSpec, path: P
 
 
 class _Refused(Exception):
-    """A rule refused the file inside the publishing transaction."""
+    """Rules refused the file inside the publishing transaction."""
 
-    def __init__(self, failure: Failure):
-        super().__init__(str(failure))
-        self.failure = failure
+    def __init__(self, failures: list[Failure]):
+        super().__init__("; ".join(map(str, failures)))
+        self.failures = failures
 
 
 def _refuse_if_mostly_failing(conn: psycopg.Connection, result: BatchResult,
@@ -482,10 +486,10 @@ def _refuse_if_mostly_failing(conn: psycopg.Connection, result: BatchResult,
         "month's earlier load, if any, stays"))])
 
 
-def _refuse_if_agencies_left_out(conn: psycopg.Connection, config: SourceConfig,
-                                 landing: sql.Identifier, result: BatchResult,
-                                 outcome: ValidationOutcome, replaced: list[int]) -> None:
-    """Refuse a file that would replace the month's load but leaves out agencies it
+def _agencies_left_out(conn: psycopg.Connection, config: SourceConfig,
+                       landing: sql.Identifier, result: BatchResult,
+                       outcome: ValidationOutcome, replaced: list[int]) -> Failure | None:
+    """Why to refuse a file that would replace the month's load but leaves out agencies it
     loaded (an agency whose rows are all quarantined too): a partial export (one
     department's report, a system that exported some agencies only) would remove their
     month from the marts, where the index scores a missing month as nothing."""
@@ -502,21 +506,21 @@ def _refuse_if_agencies_left_out(conn: psycopg.Connection, config: SourceConfig,
     left_out = sorted(before - now)
     allowed = limits().replaced_agencies_left_out
     if not left_out or len(left_out) <= allowed * len(before):
-        return
+        return None
     named = ", ".join(left_out[:5]) + (f" and {len(left_out) - 5} more"
                                        if len(left_out) > 5 else "")
-    raise _Refused(Failure("agencies_kept", (
+    return Failure("agencies_kept", (
         f"the file would replace batch {', '.join(map(str, replaced))} for "
         f"{result.agency_code} {result.period} but leaves out {len(left_out)} of the "
         f"{len(before)} agencies it loaded ({named}): their rows of that period would be "
         "lost. Send the whole export for the period (or set "
-        "DTI_LIMIT_REPLACED_AGENCIES_LEFT_OUT=1 to replace it anyway)")))
+        "DTI_LIMIT_REPLACED_AGENCIES_LEFT_OUT=1 to replace it anyway)"))
 
 
-def _refuse_if_rows_dropped(conn: psycopg.Connection, result: BatchResult,
-                            outcome: ValidationOutcome, replaced: list[int]) -> None:
-    """Refuse a file that would replace the month's load with far fewer rows than it
-    loaded, every agency present: an export cut off at a page or size limit, or pulled
+def _rows_dropped(conn: psycopg.Connection, result: BatchResult,
+                  outcome: ValidationOutcome, replaced: list[int]) -> Failure | None:
+    """Why to refuse a file that would replace the month's load with far fewer rows than it
+    loaded, though every agency may be in it: an export cut off at a page or size limit, or pulled
     again after the source system purged old records, would shrink the month's counts
     in the marts, and the index with them."""
     row = conn.execute("select coalesce(sum(rows_loaded), 0) from meta.batches "
@@ -525,13 +529,13 @@ def _refuse_if_rows_dropped(conn: psycopg.Connection, result: BatchResult,
     now = result.rows_read - result.rows_excluded - outcome.failing_rows
     kept = limits().replaced_rows_kept
     if not before or now >= kept * before:
-        return
-    raise _Refused(Failure("rows_kept", (
+        return None
+    return Failure("rows_kept", (
         f"the file would replace batch {', '.join(map(str, replaced))} for "
         f"{result.agency_code} {result.period} with {now} rows where that load has "
         f"{before} ({now / before:.0%}, less than the {kept:.0%} a replacement keeps): "
         "the period's other rows would be lost. Send the whole export for the period (or "
-        "set DTI_LIMIT_REPLACED_ROWS_KEPT=0 to replace it anyway)")))
+        "set DTI_LIMIT_REPLACED_ROWS_KEPT=0 to replace it anyway)"))
 
 
 def _count_lines(conn: psycopg.Connection, tally: LineTally | None, outcome: ValidationOutcome,

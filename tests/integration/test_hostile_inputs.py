@@ -298,7 +298,10 @@ def test_a_partial_re_export_cannot_remove_the_agencies_it_leaves_out(warehouse_
     assert (status, out, len(err)) == (1, [], 1), err
     assert f"would replace batch {whole.batch_id} for 000.00.00.H49 2025-04 but leaves " \
         "out 12 of the 14 agencies it loaded (000.00.03.H49, " in err[0]
-    assert err[0].endswith("(rule: agencies_kept)")
+    # Both rules it breaks, each with the limit that lets it through, in one line.
+    assert "anyway) (rule: agencies_kept); " in err[0]
+    assert "with 2 rows where that load has 14 (14%" in err[0]
+    assert err[0].endswith("(rule: rows_kept)")
     assert rows(warehouse_url, "select status from meta.batches order by batch_id") == [
         {"status": "loaded"}, {"status": "rejected"}]
     assert raw_counts(warehouse_url)["public_services"] == 14
