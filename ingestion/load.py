@@ -176,7 +176,6 @@ def _publish(conn: psycopg.Connection, spec: SourceSpec, landing_name: str,
     config = spec.config
     landing = sql.Identifier(LANDING_SCHEMA, landing_name)
     publish.lock_for_publishing(conn, config.raw_table)
-    _replace_partition(conn, config, landing, result, outcome)
     if outcome.failing_rows:
         # Row by row in the warehouse, from the validation's list of failing rows.
         k = sql.Identifier(ROW_KEY)
@@ -192,6 +191,8 @@ def _publish(conn: psycopg.Connection, spec: SourceSpec, landing_name: str,
         conn.execute(sql.SQL("delete from {landing} as b using {failed} as f "
                              "where b.{k} = f.{k}").format(
             landing=landing, failed=outcome.failed_table, k=k))
+    # The landing table now holds what would be published: compared with what it replaces.
+    _replace_partition(conn, config, landing, result, outcome)
     result.rows_loaded = publish.attach_landing(
         conn, LANDING_SCHEMA, landing_name, config.raw_table, _raw_casts(spec),
         result.batch_id, result.source_file)
@@ -205,7 +206,7 @@ def _replace_partition(conn: psycopg.Connection, config: SourceConfig,
     if old:
         # Both told at once: a partial export usually breaks both, and each names the
         # limit that lets it through.
-        refusals = [f for f in (_agencies_left_out(conn, config, landing, result, outcome, old),
+        refusals = [f for f in (_agencies_left_out(conn, config, landing, result, old),
                                 _rows_dropped(conn, result, outcome, old)) if f is not None]
         if refusals:
             raise _Refused(refusals)
@@ -488,7 +489,7 @@ def _refuse_if_mostly_failing(conn: psycopg.Connection, result: BatchResult,
 
 def _agencies_left_out(conn: psycopg.Connection, config: SourceConfig,
                        landing: sql.Identifier, result: BatchResult,
-                       outcome: ValidationOutcome, replaced: list[int]) -> Failure | None:
+                       replaced: list[int]) -> Failure | None:
     """Why to refuse a file that would replace the month's load but leaves out agencies it
     loaded (an agency whose rows are all quarantined too): a partial export (one
     department's report, a system that exported some agencies only) would remove their
@@ -497,12 +498,8 @@ def _agencies_left_out(conn: psycopg.Connection, config: SourceConfig,
         "select distinct agency_code from {} where _batch_id = any(%s) "
         "and agency_code is not null").format(sql.Identifier("raw", config.raw_table)),
         (replaced,))}
-    kept = sql.SQL("true") if outcome.failed_table is None else sql.SQL(
-        "not exists (select 1 from {failed} as f where f.{k} = b.{k})").format(
-        failed=outcome.failed_table, k=sql.Identifier(ROW_KEY))
     now = {r[0] for r in conn.execute(sql.SQL(
-        "select distinct agency_code from {} as b where agency_code is not null and {}"
-    ).format(landing, kept))}
+        "select distinct agency_code from {} where agency_code is not null").format(landing))}
     left_out = sorted(before - now)
     allowed = limits().replaced_agencies_left_out
     if not left_out or len(left_out) <= allowed * len(before):

@@ -257,7 +257,8 @@ def _duplicated_rows(table: sql.Composable, columns: list[str],
     )
 
 
-# Per-row lists can hold a million entries; the warehouse keeps the rows elsewhere.
+# GX's lists of unexpected values and rows (a sample at most in BASIC): the record keeps
+# the counts, the warehouse every failing row (_sort_failures).
 _ROW_LISTS = {"unexpected_index_list", "unexpected_list", "partial_unexpected_list",
               "partial_unexpected_index_list", "partial_unexpected_counts",
               "unexpected_index_query", "details"}
@@ -417,7 +418,7 @@ def _sort_failures(url: str, schema: str, table: str, suite_name: str,
                     RuleFailure(rule, cfg["type"], column, observed, meta.get("description", "")))
                 continue
             description = meta.get("description", "")
-            hits = _failing_rows(conn, qualified, cfg["type"], kwargs, res_body, column)
+            hits = _failing_rows(conn, qualified, cfg["type"], kwargs, column)
             if hits is not None and outcome.failed_table is None:
                 _create_failed_table(conn, failed)
                 outcome.failed_table = failed
@@ -469,8 +470,7 @@ _ROWS_FOUND_HERE = {"expect_compound_columns_to_be_unique"}
 
 
 def _failing_rows(conn: psycopg.Connection, table: sql.Composable, kind: str,
-                  kwargs: dict[str, Any], result: dict[str, Any], column: str | None
-                  ) -> sql.Composed | None:
+                  kwargs: dict[str, Any], column: str | None) -> sql.Composed | None:
     """A query of every row a failed row-level rule names: (row, column, value as
     JSON); None for a rule of a kind no query is written for here (the caller refuses
     the file then)."""
