@@ -33,6 +33,8 @@ def build_docs(url: str, out: Path | None = None, limit: int = 200) -> Path:
         ValidationResultIdentifier,
     )
 
+    import ingestion.expectation_types  # noqa: F401  (the suites' own type)
+
     out = Path(out or default_docs_dir())
     quiet_gx_logs()
     ctx = gx.get_context(mode="ephemeral")

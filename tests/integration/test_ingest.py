@@ -112,7 +112,7 @@ def test_negative_count_and_unknown_agency_go_to_quarantine_with_their_rule(
             "select rule, unexpected_count from dq.expectation_results where not success"))
     assert quarantined[6] == [{"rule": "count_non_negative_integer", "column": "received_online",
                                "value": "-5",
-                               "expectation": "unexpected_rows_expectation"}]
+                               "expectation": "unexpected_rows_count_expectation"}]
     assert quarantined[7][0]["rule"] == "agency_in_registry"
     assert quarantined[7][0]["value"] == "000.00.99.H49"
     assert "000.00.99.H49" not in raw_codes
@@ -133,7 +133,7 @@ def test_row_errors_name_file_row_column_rule_and_value(warehouse_url, sample_ex
     # the counts in one query.
     assert caplog.messages == [
         f"{path.name}:9: column received_in_person: rule count_non_negative_integer "
-        "(unexpected_rows_expectation) failed: value 'mười'"
+        "(unexpected_rows_count_expectation) failed: value 'mười'"
     ]
 
 
