@@ -8,6 +8,11 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from great_expectations.expectations import UnexpectedRowsExpectation
+from great_expectations.render.components import (
+    LegacyRendererType,
+    RenderedStringTemplateContent,
+)
+from great_expectations.render.renderer.renderer import renderer
 
 
 class UnexpectedRowsCountExpectation(UnexpectedRowsExpectation):
@@ -24,3 +29,25 @@ class UnexpectedRowsCountExpectation(UnexpectedRowsExpectation):
                   execution_engine: Any = None) -> dict[str, Any]:
         count = metrics["unexpected_rows_query.row_count"]
         return {"success": count == 0, "result": {"observed_value": count}}
+
+    @classmethod
+    @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
+    def _prescriptive_renderer(cls, configuration: Any = None, result: Any = None,
+                               runtime_configuration: dict | None = None,
+                               **kwargs: Any) -> list[RenderedStringTemplateContent]:
+        """In Data Docs, the rule as the suite describes it (its ``meta.description``)
+        rather than its SQL, which GX's own shows; the SQL when there is none."""
+        meta = (configuration.meta if configuration is not None else None) or {}
+        if not meta.get("description"):
+            return super()._prescriptive_renderer(
+                configuration=configuration, result=result,
+                runtime_configuration=runtime_configuration, **kwargs)
+        return [RenderedStringTemplateContent(
+            content_block_type="string_template",
+            string_template={
+                "template": "$rule: $description",
+                "params": {"rule": meta.get("rule", ""), "description": meta["description"]},
+                "styling": (runtime_configuration or {}).get("styling"),
+            },
+        )]
+

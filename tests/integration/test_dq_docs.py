@@ -24,6 +24,9 @@ def test_dq_docs_show_suites_and_each_validation(warehouse_url, sample_exports, 
     assert {p.parent.parent.name for p in pages} == {"batch-1", "batch-2"}
     failed = next(p for p in pages if p.parent.parent.name == "batch-1").read_text()
     assert "received_online" in failed
+    # The suite's query rules read as the suite describes them, not as their SQL.
+    assert "One row per agency and period." in failed
+    assert "Unexpected rows query" not in failed
 
 
 def test_dq_docs_render_offline_in_a_browser(warehouse_url, sample_exports, tmp_path):
