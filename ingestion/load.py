@@ -164,8 +164,7 @@ def describe_row_failures(file_name: str, outcome: ValidationOutcome,
     if more > 0:
         held = f": every one, with its rules, is in {quarantined_in}" if quarantined_in else ""
         lines.append(printable(
-            f"{file_name}: {more} more rows failed row rules (" + ", ".join(
-                f"{rule} x{n}" for rule, n in outcome.rule_counts.items()) + ")" + held))
+            f"{file_name}: {more} more rows failed row rules ({outcome.rules_hit()}){held}"))
     return lines
 
 
@@ -435,8 +434,8 @@ def _load_new_file(conn: psycopg.Connection, url: str, spec: SourceSpec, path: P
             result.status = "loaded"
             notes = []
             if outcome.failing_rows:
-                notes.append(f"{result.rows_quarantined} rows quarantined: " + ", ".join(
-                    f"{rule} x{n}" for rule, n in outcome.rule_counts.items()))
+                notes.append(f"{result.rows_quarantined} rows quarantined: "
+                             + outcome.rules_hit())
             for w in outcome.warnings:
                 notes.append(f"warning: rule {w.rule} failed (observed {w.value})")
                 log.warning("%s: rule %s failed (observed %s): %s", path.name, w.rule,
@@ -480,7 +479,7 @@ def _refuse_if_mostly_failing(conn: psycopg.Connection, result: BatchResult,
     f = outcome.first_failures[first][0]
     _reject(conn, result, [Failure("quarantine_share", (
         f"{failing} of {rows} rows fail row rules ({failing / rows:.0%}: "
-        + ", ".join(f"{rule} x{n}" for rule, n in list(outcome.rule_counts.items())[:3])
+        + outcome.rules_hit(3)
         + f"; the first, line {first}: column {f.column}: rule {f.rule}, value "
         f"{_short(repr(f.value), 80)}), more than the {allowed:.0%} a file may lose to "
         "quarantine: the export looks broken as a whole, so nothing was loaded and the "
@@ -506,12 +505,10 @@ def _agencies_left_out(conn: psycopg.Connection, config: SourceConfig,
         return None
     named = ", ".join(left_out[:5]) + (f" and {len(left_out) - 5} more"
                                        if len(left_out) > 5 else "")
-    return Failure("agencies_kept", (
-        f"the file would replace batch {', '.join(map(str, replaced))} for "
-        f"{result.agency_code} {result.period} but leaves out {len(left_out)} of the "
-        f"{len(before)} agencies it loaded ({named}): their rows of that period would be "
-        "lost. Send the whole export for the period (or set "
-        "DTI_LIMIT_REPLACED_AGENCIES_LEFT_OUT=1 to replace it anyway)"))
+    return _replacement_refused(
+        "agencies_kept", result, replaced,
+        f"but leaves out {len(left_out)} of the {len(before)} agencies it loaded ({named}): "
+        "their rows of that period would be lost", "DTI_LIMIT_REPLACED_AGENCIES_LEFT_OUT=1")
 
 
 def _rows_dropped(conn: psycopg.Connection, result: BatchResult,
@@ -527,12 +524,21 @@ def _rows_dropped(conn: psycopg.Connection, result: BatchResult,
     kept = limits().replaced_rows_kept
     if not before or now >= kept * before:
         return None
-    return Failure("rows_kept", (
+    return _replacement_refused(
+        "rows_kept", result, replaced,
+        f"with {now} rows where that load has {before} ({now / before:.0%}, less than the "
+        f"{kept:.0%} a replacement keeps): the period's other rows would be lost",
+        "DTI_LIMIT_REPLACED_ROWS_KEPT=0")
+
+
+def _replacement_refused(rule: str, result: BatchResult, replaced: list[int], found: str,
+                         setting: str) -> Failure:
+    """A refused replacement of the month's load: what the file would do, what is lost,
+    and the setting that lets it through."""
+    return Failure(rule, (
         f"the file would replace batch {', '.join(map(str, replaced))} for "
-        f"{result.agency_code} {result.period} with {now} rows where that load has "
-        f"{before} ({now / before:.0%}, less than the {kept:.0%} a replacement keeps): "
-        "the period's other rows would be lost. Send the whole export for the period (or "
-        "set DTI_LIMIT_REPLACED_ROWS_KEPT=0 to replace it anyway)"))
+        f"{result.agency_code} {result.period} {found}. Send the whole export for the "
+        f"period (or set {setting} to replace it anyway)"))
 
 
 def _count_lines(conn: psycopg.Connection, tally: LineTally | None, outcome: ValidationOutcome,

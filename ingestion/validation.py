@@ -62,6 +62,10 @@ class ValidationOutcome:
     def rejected(self) -> bool:
         return bool(self.table_failures)
 
+    def rules_hit(self, most: int | None = None) -> str:
+        """The failed row rules with their hits, most first: ``rule x3, other x1``."""
+        return ", ".join(f"{rule} x{n}" for rule, n in list(self.rule_counts.items())[:most])
+
 
 FIRST_ROWS = 20  # rows whose failures an outcome holds for messages
 
