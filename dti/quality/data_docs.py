@@ -35,7 +35,7 @@ def build_docs(url: str, out: Path | None = None, limit: int = 200) -> Path:
 
     import ingestion.expectation_types  # noqa: F401  (the suites' own type)
 
-    out = Path(out or default_docs_dir())
+    out = Path(out or default_docs_dir()).resolve()  # GX takes no relative folder
     quiet_gx_logs()
     ctx = gx.get_context(mode="ephemeral")
     ctx.add_data_docs_site(site_name="dti", site_config={

@@ -65,3 +65,12 @@ def test_dq_docs_render_offline_in_a_browser(warehouse_url, sample_exports, tmp_
             assert visit.failed == []
             assert visit.page_errors == []
             assert visit.console_errors == []
+
+
+def test_dq_docs_take_a_folder_relative_to_where_they_run(warehouse_url, sample_exports,
+                                                          tmp_path, monkeypatch, capsys):
+    ingest_file("public_services", sample_exports[0])
+    monkeypatch.chdir(tmp_path)
+    assert dti(["dq", "docs", "--out", "docs"]) == 0
+    assert (tmp_path / "docs" / "index.html").is_file()
+    assert str(tmp_path / "docs" / "index.html") in capsys.readouterr().out
