@@ -72,18 +72,23 @@ def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     return elapsed, usage.ru_maxrss / 1024
 
 
-def dti_ingest(url: str, source: str, files: list[Path]) -> tuple[float, float, int, float]:
-    """Wall seconds, peak RSS, rows loaded, and the seconds the ledger timed inside
-    the loads (land + validate + publish: the command less start-up and imports)."""
+PHASES = ("land_s", "validate_s", "publish_s")
+
+
+def dti_ingest(url: str, source: str, files: list[Path]
+               ) -> tuple[float, float, int, float, list[float]]:
+    """Wall seconds, peak RSS, rows loaded, the seconds the ledger timed inside the
+    loads (land + validate + publish: the command less start-up and imports), and
+    those three phases apart."""
     env = {**os.environ, "DTI_WAREHOUSE_URL": url}
     checkpoint(url)
     seconds, rss = run_measured([DTI, "ingest", source, *map(str, files)], env)
     with psycopg.connect(url) as conn:
-        rows, inside = conn.execute(
-            "select sum(rows_loaded), sum((timings ->> 'land_s')::float "
-            "+ (timings ->> 'validate_s')::float + (timings ->> 'publish_s')::float) "
-            "from meta.batches where source = %s", (source,)).fetchone()
-    return seconds, rss, int(rows), float(inside)
+        rows, *phases = conn.execute(
+            "select sum(rows_loaded), "
+            + ", ".join(f"sum((timings ->> '{p}')::float)" for p in PHASES)
+            + " from meta.batches where source = %s", (source,)).fetchone()
+    return seconds, rss, int(rows), float(sum(phases)), [float(p) for p in phases]
 
 
 def gx_import_seconds(repeats: int) -> float:
@@ -151,16 +156,17 @@ def break_rows(plain: Path, broken: Path) -> None:
             writer.writerow(row)
 
 
-def paired(wh, path: Path, name: str, pairs: int) -> tuple[float, float, float, float]:
-    """Medians of paired runs on one file: psql's copy, dti whole, dti inside, dti RSS."""
+def paired(wh, path: Path, name: str, pairs: int) -> list[float]:
+    """Medians of paired runs on one file: psql's copy, dti whole, dti inside, dti RSS,
+    then dti's land, validate and publish."""
     psql_runs, dti_runs = [], []
     for i in range(pairs):
         url = fresh_database(wh, f"bench_rows_{name}_{i}")
         psql_runs.append(psql_copy_received(url, path))
         url = fresh_database(wh, f"bench_rows_{name}_{i}")
-        seconds, rss, _, inside = dti_ingest(url, "document_logs", [path])
-        dti_runs.append((seconds, inside, rss))
-    return median(psql_runs), *(median([r[k] for r in dti_runs]) for k in range(3))
+        seconds, rss, _, inside, phases = dti_ingest(url, "document_logs", [path])
+        dti_runs.append((seconds, inside, rss, *phases))
+    return [median(psql_runs), *(median([r[k] for r in dti_runs]) for k in range(6))]
 
 
 def rows_case(wh, work: Path, sizes: list[int], pairs: int) -> tuple[list, dict[str, dict]]:
@@ -177,11 +183,11 @@ def rows_case(wh, work: Path, sizes: list[int], pairs: int) -> tuple[list, dict[
             cases.append((f"{n}_failing", "45% of rows failing",
                           work / f"documents_{n}_failing.csv"))
         for name, form, case in cases:
-            psql_s, dti_s, inside, rss = paired(wh, case, name, pairs)
+            psql_s, dti_s, inside, rss, *phases = paired(wh, case, name, pairs)
             figures[name] = {"copy_ratio": psql_s / dti_s, "warm_ratio": psql_s / inside,
                              "rss": rss}
             rows_out.append([written, form, f"{case.stat().st_size / 1e6:.0f}", psql_s, dti_s,
-                             inside, psql_s / dti_s, psql_s / inside, rss])
+                             inside, *phases, psql_s / dti_s, psql_s / inside, rss])
             case.unlink()
     return rows_out, figures
 
@@ -220,7 +226,8 @@ def main() -> None:
             runs = []
             for i in range(args.repeats):
                 url = fresh_database(wh, f"bench_ingest_{source}_{i}")
-                seconds, rss, rows, inside = dti_ingest(url, source, exports[args.scale][source])
+                seconds, rss, rows, inside, _ = dti_ingest(url, source,
+                                                           exports[args.scale][source])
                 runs.append((seconds, rss, rows, psql_copy(url, raw_table, work), inside))
             small_rss = median([dti_ingest(fresh_database(wh, f"bench_ingest_{source}_s1_{i}"),
                                            source, exports[1][source])[1]
@@ -252,8 +259,8 @@ def main() -> None:
     print(f"\nrows-dominated: one document-log CSV, medians of {args.pairs} pairs; psql_s "
           "copies the received file into an all-text table; in_loads_s is land + validate "
           "+ publish from the ledger")
-    print(table(["rows", "cells", "MB", "psql_s", "dti_s", "in_loads_s", "copy_ratio",
-                 "warm_ratio", "rss_MB"], rows_table))
+    print(table(["rows", "cells", "MB", "psql_s", "dti_s", "in_loads_s", *PHASES,
+                 "copy_ratio", "warm_ratio", "rss_MB"], rows_table))
     named = {1_000_000: "1m", 5_000_000: "5m"}
     for n in sizes:
         print(f"copy_ratio_{named.get(n, n)}={figures[str(n)]['copy_ratio']:.3f}")
