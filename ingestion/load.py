@@ -176,20 +176,12 @@ def _publish(conn: psycopg.Connection, spec: SourceSpec, landing_name: str,
     landing = sql.Identifier(LANDING_SCHEMA, landing_name)
     publish.lock_for_publishing(conn, config.raw_table)
     if outcome.failing_rows:
-        # Row by row in the warehouse, from the validation's list of failing rows.
-        k = sql.Identifier(ROW_KEY)
-        conn.execute(sql.SQL(
-            "insert into {q} (_batch_id, _source_file, _row_number, record, failures) "
-            "select %s, %s, b.{k}, to_jsonb(b) - {kl}, f.failures from {landing} b join ("
-            "select {k}, jsonb_agg(jsonb_build_object('rule', rule, 'expectation', "
-            "expectation, 'column', column_name, 'value', value) order by seq) as failures "
-            "from {failed} group by {k}) as f using ({k})"
-        ).format(q=sql.Identifier("quarantine", config.raw_table), k=k,
-                 kl=sql.Literal(ROW_KEY), landing=landing, failed=outcome.failed_table),
-            (result.batch_id, result.source_file))
+        publish.quarantine_failing_rows(conn, landing, outcome.failed_table, ROW_KEY,
+                                        config.raw_table, result.batch_id,
+                                        result.source_file)
         conn.execute(sql.SQL("delete from {landing} as b using {failed} as f "
                              "where b.{k} = f.{k}").format(
-            landing=landing, failed=outcome.failed_table, k=k))
+            landing=landing, failed=outcome.failed_table, k=sql.Identifier(ROW_KEY)))
     # The landing table now holds what would be published: compared with what it replaces.
     _replace_partition(conn, config, landing, result, outcome)
     result.rows_loaded = publish.attach_landing(
@@ -209,9 +201,8 @@ def _replace_partition(conn: psycopg.Connection, config: SourceConfig,
                                 _rows_dropped(conn, result, outcome, old)) if f is not None]
         if refusals:
             raise _Refused(refusals)
-        publish.drop_batches(conn, config.raw_table, old)
-        conn.execute(sql.SQL("delete from {} where _batch_id = any(%s)").format(
-            sql.Identifier("quarantine", config.raw_table)), (old,))
+        for schema in ("raw", "quarantine"):
+            publish.drop_batches(conn, schema, config.raw_table, old)
         log.info("batch %s replaces batches %s for %s %s", result.batch_id, old,
                  result.agency_code, result.period)
 

@@ -50,20 +50,26 @@ def assert_ledger_invariant(url: str, table: str) -> None:
 
 def assert_partitions_are_loaded_batches(url: str, table: str) -> None:
     """raw.<table> has one partition per loaded batch of its source and none for a
-    batch that was superseded, rejected or failed; each holds its own batch only."""
+    batch that was superseded, rejected or failed; quarantine.<table> one per loaded
+    batch that quarantined rows; each holds its own batch only."""
     from ingestion.sources import SOURCES
 
     (source,) = [s for s in SOURCES.values() if s.config.raw_table == table]
     with psycopg.connect(url) as conn:
-        partitions = dict(conn.execute(
-            "select c.relname, pg_get_expr(c.relpartbound, c.oid) from pg_inherits i "
-            "join pg_class c on c.oid = i.inhrelid where i.inhparent = %s::regclass",
-            (f"raw.{table}",)).fetchall())
-        loaded = [b for (b,) in conn.execute(
-            "select batch_id from meta.batches where status = 'loaded' and source = %s",
-            (source.name,)).fetchall()]
-    partitions.pop(f"{table}_before_partitions", None)  # rows loaded before 0023
-    assert partitions == {f"{table}_b{b}": f"FOR VALUES IN ('{b}')" for b in loaded}
+        def partitions(schema: str) -> dict[str, str]:
+            found = dict(conn.execute(
+                "select c.relname, pg_get_expr(c.relpartbound, c.oid) from pg_inherits i "
+                "join pg_class c on c.oid = i.inhrelid where i.inhparent = %s::regclass",
+                (f"{schema}.{table}",)).fetchall())
+            found.pop(f"{table}_before_partitions", None)  # rows written before 0023/0025
+            return found
+
+        loaded = conn.execute(
+            "select batch_id, rows_quarantined from meta.batches where status = 'loaded' "
+            "and source = %s", (source.name,)).fetchall()
+        raw, quarantine = partitions("raw"), partitions("quarantine")
+    assert raw == {f"{table}_b{b}": f"FOR VALUES IN ('{b}')" for b, _ in loaded}
+    assert quarantine == {f"{table}_b{b}": f"FOR VALUES IN ('{b}')" for b, q in loaded if q}
 
 
 def add_batch(conn: psycopg.Connection, status: str) -> int:

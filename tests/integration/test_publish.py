@@ -1,5 +1,6 @@
-"""A validated batch becomes its own partition of raw; a superseded batch's partition
-is dropped; rows loaded before raw was partitioned are kept and still replaced."""
+"""A validated batch becomes its own partition of raw, its failing rows its own
+partition of quarantine; a superseded batch's partitions are dropped; rows loaded or
+quarantined before those tables were partitioned are kept and still replaced."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from dti.samples.documents import document_events, write_document_csv
 from dti.warehouse.migrations import discover, migrate
 from ingestion.load import ingest_file
 from tests.conftest import _with_database, drop_database
-from tests.integration.helpers import assert_ledger_invariant
+from tests.integration.helpers import assert_ledger_invariant, edit_lines, set_cell
 
-PARTITIONED_IN = 23  # the migration that partitions raw by batch
+PARTITIONED_IN = 23  # the migration that partitions raw by batch (0025: quarantine)
 
 
 @pytest.fixture
@@ -28,11 +29,11 @@ def empty_database(pg_admin_url):
     drop_database(pg_admin_url, name)
 
 
-def _partitions(url: str) -> list[str]:
+def _partitions(url: str, schema: str = "raw") -> list[str]:
     with psycopg.connect(url) as conn:
         return sorted(r[0] for r in conn.execute(
             "select inhrelid::regclass::text from pg_inherits "
-            "where inhparent = 'raw.document_events'::regclass"))
+            "where inhparent = %s::regclass", (f"{schema}.document_events",)))
 
 
 def _column_types(conn: psycopg.Connection, table: str) -> dict[str, str]:
@@ -42,8 +43,9 @@ def _column_types(conn: psycopg.Connection, table: str) -> dict[str, str]:
 
 
 def _copy_loaded_batch(source_url: str, url: str, batch_id: int) -> int:
-    """What a load before 0023 left: the ledger row and its rows in the plain raw table
-    (taken from the same file loaded into a current warehouse); its batch id there."""
+    """What a load before 0023 left: the ledger row, its rows in the plain raw table and
+    its failing rows in the plain quarantine table (taken from the same file loaded
+    into a current warehouse); its batch id there."""
     ledger = ("source, source_file, sha256, file_bytes, status, agency_code, "
               "period, stream, rows_read, rows_loaded, rows_quarantined, rows_excluded, "
               "lines_read, lines_loaded, lines_quarantined, lines_excluded")
@@ -62,10 +64,17 @@ def _copy_loaded_batch(source_url: str, url: str, batch_id: int) -> int:
             for *values, legacy_id in cur:
                 values[at] = legacy_id
                 copy.write_row(values)
+        quarantined = src.execute(
+            "select %s, _source_file, _row_number, record::text, failures::text "
+            "from quarantine.document_events where _batch_id = %s", (legacy, batch_id))
+        with dst.cursor().copy("copy quarantine.document_events (_batch_id, _source_file, "
+                               "_row_number, record, failures) from stdin") as copy:
+            for row in quarantined:
+                copy.write_row(row)
     return legacy
 
 
-def test_rows_loaded_before_partitioning_are_kept_and_replaced(
+def test_rows_written_before_partitioning_are_kept_and_replaced(
         empty_database, warehouse_url, tmp_path):
     url = empty_database
     before = tmp_path / "before"
@@ -77,33 +86,43 @@ def test_rows_loaded_before_partitioning_are_kept_and_replaced(
     march, april = (tmp_path / f"qlvb_2025-0{m}.csv" for m in (3, 4))
     write_document_csv(march, document_events(3, [date(2025, 3, 1)], per_agency_month=3))
     write_document_csv(april, document_events(3, [date(2025, 4, 1)], per_agency_month=3))
+    edit_lines(march, lambda i, line: set_cell(line, 3, "Fax") if i in (3, 5) else line)
     old = ingest_file("document_logs", march, warehouse_url)
-    assert old.rows_loaded > 0
+    assert old.rows_loaded > 0 and old.rows_quarantined == 2
     legacy = _copy_loaded_batch(warehouse_url, url, old.batch_id)
 
     migrate(url)
     with psycopg.connect(url) as conn:
-        assert conn.execute("select count(*) from raw.document_events "
-                            "where _batch_id = %s", (legacy,)).fetchone()[0] \
-            == old.rows_loaded
+        assert conn.execute(
+            "select (select count(*) from raw.document_events where _batch_id = %s), "
+            "(select count(*) from quarantine.document_events where _batch_id = %s)",
+            (legacy, legacy)).fetchone() == (old.rows_loaded, old.rows_quarantined)
     assert _partitions(url) == ["raw.document_events_before_partitions"]
+    assert _partitions(url, "quarantine") == ["quarantine.document_events_before_partitions"]
 
     new_month = ingest_file("document_logs", april, url)
     corrected = tmp_path / "corrected" / march.name
     corrected.parent.mkdir()
     write_document_csv(corrected, document_events(4, [date(2025, 3, 1)], per_agency_month=3))
+    edit_lines(corrected, lambda i, line: set_cell(line, 3, "Fax") if i == 4 else line)
     replacement = ingest_file("document_logs", corrected, url)
     assert _partitions(url) == sorted([
         "raw.document_events_before_partitions",
         f"raw.document_events_b{new_month.batch_id}",
         f"raw.document_events_b{replacement.batch_id}"])
+    assert _partitions(url, "quarantine") == sorted([
+        "quarantine.document_events_before_partitions",
+        f"quarantine.document_events_b{replacement.batch_id}"])
     with psycopg.connect(url) as conn:
         per_batch = dict(conn.execute(
             "select _batch_id, count(*) from raw.document_events group by 1").fetchall())
+        quarantined = dict(conn.execute(
+            "select _batch_id, count(*) from quarantine.document_events group by 1").fetchall())
         # The typed columns kept their types through the attach.
         kinds = _column_types(conn, f"raw.document_events_b{replacement.batch_id}")
     assert per_batch == {new_month.batch_id: new_month.rows_loaded,
                          replacement.batch_id: replacement.rows_loaded}
+    assert quarantined == {replacement.batch_id: 1}
     assert kinds["received_at"] == "timestamp with time zone"
     assert kinds["_batch_id"] == "bigint"
     assert_ledger_invariant(url, "document_events")
