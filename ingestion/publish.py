@@ -7,7 +7,8 @@ million rows into raw cost more than landing them: the insert checked the batch'
 foreign key once per row and grew the raw table's indexes row by row. Attaching
 the landing table instead writes no row twice: the quarantined rows are deleted
 from it, its columns take raw's shape (metadata only, unless a text column must be
-typed), the foreign key is checked in one query and the indexes are built once.
+typed), the foreign key is checked in one query and the indexes are built once
+(no index on ``_batch_id``: a partition holds one value of it, migration 0026).
 Each quarantine table is partitioned the same way (migration 0025), for the same
 reason: inserted into the table, 448k failing rows of a broken million-row log took
 12.0 s, their foreign key and primary key kept up row by row; written into a table of

@@ -36,6 +36,16 @@ def _partitions(url: str, schema: str = "raw") -> list[str]:
             "where inhparent = %s::regclass", (f"{schema}.document_events",)))
 
 
+def _batch_indexed(url: str) -> list[str]:
+    """The partitions of raw.document_events with an index whose only column is _batch_id."""
+    with psycopg.connect(url) as conn:
+        return sorted(r[0] for r in conn.execute(
+            "select i.indrelid::regclass::text from pg_index i join pg_inherits h "
+            "on h.inhrelid = i.indrelid where h.inhparent = 'raw.document_events'::regclass "
+            "and i.indkey::text = (select attnum::text from pg_attribute where attrelid = "
+            "i.indrelid and attname = '_batch_id')"))
+
+
 def _column_types(conn: psycopg.Connection, table: str) -> dict[str, str]:
     return dict(conn.execute(
         "select attname, format_type(atttypid, atttypmod) from pg_attribute where "
@@ -123,6 +133,9 @@ def test_rows_written_before_partitioning_are_kept_and_replaced(
     assert per_batch == {new_month.batch_id: new_month.rows_loaded,
                          replacement.batch_id: replacement.rows_loaded}
     assert quarantined == {replacement.batch_id: 1}
+    # A batch's partition holds one batch: no index on _batch_id (0026); the default
+    # partition, holding many, keeps one for replacing them.
+    assert _batch_indexed(url) == ["raw.document_events_before_partitions"]
     assert kinds["received_at"] == "timestamp with time zone"
     assert kinds["_batch_id"] == "bigint"
     assert_ledger_invariant(url, "document_events")
