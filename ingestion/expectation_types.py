@@ -50,4 +50,3 @@ class UnexpectedRowsCountExpectation(UnexpectedRowsExpectation):
                 "styling": (runtime_configuration or {}).get("styling"),
             },
         )]
-

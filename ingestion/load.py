@@ -179,9 +179,6 @@ def _publish(conn: psycopg.Connection, spec: SourceSpec, landing_name: str,
         publish.quarantine_failing_rows(conn, landing, outcome.failed_table, ROW_KEY,
                                         config.raw_table, result.batch_id,
                                         result.source_file)
-        conn.execute(sql.SQL("delete from {landing} as b using {failed} as f "
-                             "where b.{k} = f.{k}").format(
-            landing=landing, failed=outcome.failed_table, k=sql.Identifier(ROW_KEY)))
     # The landing table now holds what would be published: compared with what it replaces.
     _replace_partition(conn, config, landing, result, outcome)
     result.rows_loaded = publish.attach_landing(
