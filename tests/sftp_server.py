@@ -44,5 +44,11 @@ class SftpServer:
             allow_scp=False)
 
     def close(self) -> None:
-        self.acceptor.close()
+        # Closed on the loop's own thread: asyncio's Server is not thread-safe, and a
+        # close from the test's thread can race a connection's detach into a double wake-up.
+        asyncio.run_coroutine_threadsafe(self._close(), self.loop).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
+
+    async def _close(self) -> None:
+        self.acceptor.close()
+        await self.acceptor.wait_closed()
