@@ -15,6 +15,11 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+# Imported at collection: otherwise hypothesis's pytest plugin imports it at the session's
+# end when no collected test did, and CPython 3.11.7's parser then failed there
+# ("AST constructor recursion depth mismatch") after the SFTP tests, failing the run.
+import hypothesis  # noqa: F401
+
 # Airflow reads its settings when first imported: fix them before any test does.
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="dti-tests-"))
 # Each test process (pytest-xdist worker) runs dbt in its own copy of the project.
