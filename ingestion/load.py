@@ -198,8 +198,7 @@ def _replace_partition(conn: psycopg.Connection, config: SourceConfig,
                                 _rows_dropped(conn, result, outcome, old)) if f is not None]
         if refusals:
             raise _Refused(refusals)
-        for schema in ("raw", "quarantine"):
-            publish.drop_batches(conn, schema, config.raw_table, old)
+        publish.drop_batches(conn, config.raw_table, old)
         log.info("batch %s replaces batches %s for %s %s", result.batch_id, old,
                  result.agency_code, result.period)
 

@@ -41,6 +41,10 @@ def _columns(conn: psycopg.Connection, table: sql.Identifier
     return {name: (kind, not_null, default) for name, kind, not_null, default in rows}
 
 
+# Both hold a source's rows by batch, one partition per batch (migrations 0023, 0025).
+PARTITIONED_SCHEMAS = ("raw", "quarantine")
+
+
 def lock_for_publishing(conn: psycopg.Connection, raw_table: str) -> None:
     """One publisher at a time, whatever its raw table: taken first in the publishing
     transaction. Attaching or dropping a partition adds or removes its foreign key to
@@ -50,26 +54,26 @@ def lock_for_publishing(conn: psycopg.Connection, raw_table: str) -> None:
     queue instead (it blocks other ledger writes for the publish, ~25 ms for a report,
     ~1 s for a million events; readers are not blocked)."""
     conn.execute("lock table meta.batches in share row exclusive mode")
-    for schema in ("raw", "quarantine"):
+    for schema in PARTITIONED_SCHEMAS:
         conn.execute(sql.SQL("lock table {} in share update exclusive mode").format(
             sql.Identifier(schema, raw_table)))
 
 
-def drop_batches(conn: psycopg.Connection, schema: str, table: str,
-                 batch_ids: Sequence[int]) -> None:
-    """Remove the rows of these batches from ``schema.table`` (raw or quarantine):
-    their partitions are dropped; rows written before the table was partitioned are
-    deleted from the partition that holds them."""
+def drop_batches(conn: psycopg.Connection, table: str, batch_ids: Sequence[int]) -> None:
+    """Remove the rows of these batches from raw.<table> and quarantine.<table>: their
+    partitions are dropped; rows written before a table was partitioned are deleted
+    from the partition that holds them."""
     if not batch_ids:
         return
     names = [partition_name(table, b) for b in batch_ids]
-    for (name,) in conn.execute(
-            "select c.relname from pg_inherits i join pg_class c on c.oid = i.inhrelid "
-            "where i.inhparent = %s::regclass and c.relname = any(%s)",
-            (sql.Identifier(schema, table).as_string(conn), names)).fetchall():
-        conn.execute(sql.SQL("drop table {}").format(sql.Identifier(schema, name)))
-    conn.execute(sql.SQL("delete from {} where _batch_id = any(%s)").format(
-        sql.Identifier(schema, table)), (list(batch_ids),))
+    for schema in PARTITIONED_SCHEMAS:
+        for (name,) in conn.execute(
+                "select c.relname from pg_inherits i join pg_class c on c.oid = i.inhrelid "
+                "where i.inhparent = %s::regclass and c.relname = any(%s)",
+                (sql.Identifier(schema, table).as_string(conn), names)).fetchall():
+            conn.execute(sql.SQL("drop table {}").format(sql.Identifier(schema, name)))
+        conn.execute(sql.SQL("delete from {} where _batch_id = any(%s)").format(
+            sql.Identifier(schema, table)), (list(batch_ids),))
 
 
 def quarantine_failing_rows(conn: psycopg.Connection, landing: sql.Identifier,
